@@ -1,0 +1,50 @@
+"""What every API view shares: strict JSON bodies with a size cap, throttles, the error shape."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import serializers
+from rest_framework.views import APIView
+
+from reviewqueue.api.errors import APIError, PayloadTooLarge
+from reviewqueue.api.throttles import PersonRateThrottle, ProducerRateThrottle
+
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class ErrorOut(serializers.Serializer):
+    """Documented shape of every error (see reviewqueue/api/errors.py)."""
+
+    class Detail(serializers.Serializer):
+        code = serializers.CharField()
+        message = serializers.CharField()
+        fields = serializers.DictField(required=False)
+
+    error = Detail()
+
+
+class APIBase(APIView):
+    throttle_classes = [ProducerRateThrottle, PersonRateThrottle]
+    max_body_bytes: int | None = None  # None: settings.RQ_MAX_DRAFT_BODY_BYTES
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in _BODY_METHODS:
+            self._check_body(request)
+
+    def _check_body(self, request) -> None:
+        limit = self.max_body_bytes or settings.RQ_MAX_DRAFT_BODY_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        # Refuse by the declared size before reading a byte of the body.
+        if length > limit:
+            raise PayloadTooLarge(limit)
+        media_type = (request.content_type or "").split(";")[0].strip().lower()
+        if length and media_type != "application/json":
+            raise APIError(
+                415,
+                "unsupported_media_type",
+                f"Send JSON with `Content-Type: application/json` (got {media_type or 'none'!r}).",
+            )

@@ -1,0 +1,96 @@
+"""Serializer building blocks that refuse what DRF would quietly coerce.
+
+DRF accepts `true` for a number and `"0.5"` for a float; an ingest API that trusts its producers'
+types that loosely stores surprises. These fields take JSON numbers only, and the strict
+serializer names any field it does not know.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rest_framework import serializers
+
+
+class StrictSerializer(serializers.Serializer):
+    """Unknown fields are an error naming each of them, not silently dropped (mass assignment)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        name: [serializers.ErrorDetail("Unknown field.", code="unknown_field")]
+                        for name in unknown
+                    }
+                )
+        return super().to_internal_value(data)
+
+
+def _refuse_non_numbers(field: serializers.Field, data: Any) -> None:
+    if isinstance(data, bool) or not isinstance(data, int | float):
+        field.fail("invalid")
+
+
+class NumberField(serializers.FloatField):
+    def to_internal_value(self, data: Any) -> float:
+        _refuse_non_numbers(self, data)
+        return super().to_internal_value(data)
+
+
+class WholeNumberField(serializers.IntegerField):
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, float) and data.is_integer():
+            data = int(data)
+        _refuse_non_numbers(self, data)
+        if not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class MoneyField(serializers.DecimalField):
+    """A JSON number or a decimal string ("0.0042"); never a bool."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int | float | str):
+            self.fail("invalid")
+        return super().to_internal_value(str(data) if isinstance(data, float) else data)
+
+
+class BoundedJSONObjectField(serializers.Field):
+    """A JSON object no larger than `max_bytes` once serialised and nested at most `max_depth`."""
+
+    default_error_messages = {
+        "not_an_object": "Expected a JSON object.",
+        "too_large": "Must be at most {max_bytes} bytes as JSON.",
+        "too_deep": "Must be nested at most {max_depth} levels deep.",
+    }
+
+    def __init__(self, *, max_bytes: int, max_depth: int, **kwargs: Any):
+        self.max_bytes = max_bytes
+        self.max_depth = max_depth
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            self.fail("not_an_object")
+        if _depth(data) > self.max_depth:
+            self.fail("too_deep", max_depth=self.max_depth)
+        size = len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        if size > self.max_bytes:
+            self.fail("too_large", max_bytes=self.max_bytes)
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+def _depth(value: Any) -> int:
+    """Levels of nesting: {} is 1, {"a": {}} is 2; scalars are 0."""
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0

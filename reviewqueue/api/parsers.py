@@ -1,0 +1,91 @@
+"""Strict JSON: what reaches a serializer is plain, finite, unambiguous JSON.
+
+Refused with 400 before any field is looked at: malformed or non-UTF-8 JSON, a byte-order mark,
+duplicate keys, NaN / Infinity / numbers too large for a float, nesting deep enough to exhaust the
+parser, and strings that PostgreSQL cannot store or a reader cannot trust (NUL, lone surrogates).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
+from rest_framework.parsers import JSONParser
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
+def bad_strings(value: Any, path: str = "") -> dict[str, list[ErrorDetail]]:
+    """Field paths whose strings (or object keys) hold NUL characters or lone surrogates."""
+    found: dict[str, list[ErrorDetail]] = {}
+
+    def check(text: str, where: str) -> None:
+        if "\x00" in text:
+            found.setdefault(where or "body", []).append(
+                ErrorDetail("NUL characters are not allowed.", code="nul_character")
+            )
+        else:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                found.setdefault(where or "body", []).append(
+                    ErrorDetail("Lone surrogates are not valid text.", code="invalid_unicode")
+                )
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, str):
+            check(node, where)
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                child_path = f"{where}.{key}" if where else str(key)
+                check(key, child_path)
+                walk(child, child_path)
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                walk(child, f"{where}.{index}" if where else str(index))
+
+    walk(value, path)
+    return found
+
+
+class StrictJSONParser(JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None) -> Any:
+        raw = stream.read()
+        try:
+            text = raw.decode("utf-8")
+            data = json.loads(
+                text,
+                object_pairs_hook=_no_duplicate_keys,
+                parse_constant=_refuse_constant,
+                parse_float=_finite_float,
+            )
+        except UnicodeDecodeError as exc:
+            raise ParseError("The body is not valid UTF-8.") from exc
+        except RecursionError as exc:
+            raise ParseError("The JSON is nested too deeply.") from exc
+        except ValueError as exc:
+            raise ParseError(f"Malformed JSON: {exc}") from exc
+        problems = bad_strings(data)
+        if problems:
+            raise ValidationError(problems)
+        return data

@@ -1,0 +1,148 @@
+"""Request and response shapes of the drafts API."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.validators import URLValidator
+from rest_framework import serializers
+
+from reviewqueue.api.fields import (
+    BoundedJSONObjectField,
+    MoneyField,
+    NumberField,
+    StrictSerializer,
+    WholeNumberField,
+)
+from reviewqueue.models import Draft
+
+MAX_CONTENT_CHARS = 100_000
+MAX_TITLE_CHARS = 300
+MAX_SOURCES = 50
+MAX_METADATA_BYTES = 16 * 1024
+MAX_METADATA_DEPTH = 5
+
+
+def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
+    # Byte-exact storage: no trimming of what the producer sent.
+    return serializers.CharField(max_length=max_length, trim_whitespace=False, **kwargs)
+
+
+class SourceIn(StrictSerializer):
+    id = _text(200)
+    title = _text(300, required=False, allow_blank=True)
+    uri = _text(2000, required=False, allow_blank=True)
+    excerpt = _text(10_000, required=False, allow_blank=True)
+
+
+class ModelIn(StrictSerializer):
+    name = _text(200, required=False, allow_blank=True)
+    version = _text(200, required=False, allow_blank=True)
+    prompt_version = _text(200, required=False, allow_blank=True)
+
+
+class CostIn(StrictSerializer):
+    input_tokens = WholeNumberField(required=False, min_value=0, max_value=2**31 - 1)
+    output_tokens = WholeNumberField(required=False, min_value=0, max_value=2**31 - 1)
+    usd = MoneyField(required=False, max_digits=14, decimal_places=6, min_value=0)
+
+
+class EscalateIn(StrictSerializer):
+    reason = _text(2000)
+
+
+_http_url = URLValidator(schemes=["http", "https"])
+
+
+def validate_callback_url(value: str) -> str:
+    try:
+        _http_url(value)
+    except Exception as exc:
+        raise serializers.ValidationError(
+            "Must be an http or https URL.", code="invalid_callback_url"
+        ) from exc
+    if urlsplit(value).username is not None:
+        raise serializers.ValidationError(
+            "Credentials do not belong in a callback URL.", code="invalid_callback_url"
+        )
+    return value
+
+
+class DraftIn(StrictSerializer):
+    external_id = serializers.RegexField(
+        r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$",
+        max_length=200,
+        trim_whitespace=False,
+        error_messages={"invalid": "Must be printable text without leading or trailing spaces."},
+    )
+    title = _text(MAX_TITLE_CHARS, required=False, allow_blank=True)
+    content = _text(MAX_CONTENT_CHARS)
+    consequence = serializers.ChoiceField(choices=Draft.Consequence.choices)
+    confidence = NumberField(required=False, allow_null=True, min_value=0, max_value=1)
+    sources = serializers.ListField(child=SourceIn(), required=False, max_length=MAX_SOURCES)
+    model = ModelIn(required=False)
+    cost = CostIn(required=False)
+    metadata = BoundedJSONObjectField(
+        required=False, max_bytes=MAX_METADATA_BYTES, max_depth=MAX_METADATA_DEPTH
+    )
+    callback_url = _text(2000, required=False, allow_blank=True, validators=[validate_callback_url])
+    escalate = EscalateIn(required=False)
+
+
+class BatchIn(StrictSerializer):
+    drafts = serializers.ListField(child=serializers.JSONField(), min_length=1)
+
+
+class DraftOut(serializers.ModelSerializer):
+    """What a producer or a reviewer sees of a draft."""
+
+    queue = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    workflow = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    policy_version = serializers.IntegerField(source="policy.version", read_only=True)
+    model = serializers.SerializerMethodField()
+    cost = serializers.SerializerMethodField()
+    escalate = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Draft
+        fields = [
+            "id",
+            "external_id",
+            "workflow",
+            "status",
+            "queue",
+            "consequence",
+            "confidence",
+            "title",
+            "content",
+            "sources",
+            "model",
+            "cost",
+            "metadata",
+            "callback_url",
+            "escalate",
+            "routing_reason",
+            "policy_version",
+            "received_at",
+            "due_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_model(self, draft: Draft) -> dict[str, str]:
+        return {
+            "name": draft.model_name,
+            "version": draft.model_version,
+            "prompt_version": draft.prompt_version,
+        }
+
+    def get_cost(self, draft: Draft) -> dict[str, Any]:
+        return {
+            "input_tokens": draft.input_tokens,
+            "output_tokens": draft.output_tokens,
+            "usd": None if draft.cost_usd is None else format(draft.cost_usd.normalize(), "f"),
+        }
+
+    def get_escalate(self, draft: Draft) -> dict[str, str] | None:
+        return {"reason": draft.escalation_request} if draft.escalation_request else None

@@ -1,0 +1,93 @@
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+
+class Draft(models.Model):
+    """One piece of AI output waiting for (or past) human review."""
+
+    class Consequence(models.TextChoices):
+        LOW = "low"
+        MEDIUM = "medium"
+        HIGH = "high"
+        CRITICAL = "critical"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        IN_REVIEW = "in_review"
+        AWAITING_SECOND_APPROVAL = "awaiting_second_approval"
+        APPROVED = "approved"
+        EDITED = "edited"
+        REJECTED = "rejected"
+        ESCALATED = "escalated"
+        AUTO_APPROVED = "auto_approved"
+        WITHDRAWN = "withdrawn"
+
+    # Statuses from which nothing more happens to the draft.
+    FINAL_STATUSES = frozenset(
+        {Status.APPROVED, Status.EDITED, Status.REJECTED, Status.AUTO_APPROVED, Status.WITHDRAWN}
+    )
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workflow = models.ForeignKey("workflows.Workflow", on_delete=models.PROTECT, related_name="+")
+    producer_key = models.ForeignKey(
+        "workflows.ProducerKey", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    external_id = models.CharField(max_length=200)
+    # SHA-256 of the canonical request body: the same external_id with another body is a conflict.
+    body_hash = models.CharField(max_length=64)
+
+    title = models.CharField(max_length=300, blank=True)
+    content = models.TextField()
+    consequence = models.CharField(max_length=16, choices=Consequence.choices)
+    confidence = models.FloatField(null=True, blank=True)
+    sources = models.JSONField(default=list, blank=True)
+    model_name = models.CharField(max_length=200, blank=True)
+    model_version = models.CharField(max_length=200, blank=True)
+    prompt_version = models.CharField(max_length=200, blank=True)
+    input_tokens = models.PositiveIntegerField(null=True, blank=True)
+    output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    cost_usd = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    callback_url = models.URLField(max_length=2000, blank=True)
+    escalation_request = models.TextField(blank=True)  # the producer's reason, if it asked
+
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.QUEUED)
+    queue = models.ForeignKey(
+        "reviewqueue.Queue", null=True, blank=True, on_delete=models.PROTECT, related_name="drafts"
+    )
+    routing_reason = models.TextField()
+    policy = models.ForeignKey(
+        "workflows.PolicyVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workflow", "external_id"], name="draft_external_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=0, confidence__lte=1),
+                name="draft_confidence_0_1",
+            ),
+        ]
+        indexes = [
+            # The claim path reads exactly this: claimable drafts of one queue, most urgent first.
+            models.Index(
+                fields=["queue", "due_at", "received_at"],
+                name="draft_claimable_idx",
+                condition=Q(status__in=["queued", "escalated", "awaiting_second_approval"]),
+            ),
+            models.Index(fields=["workflow", "received_at"], name="draft_workflow_received_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workflow_id}:{self.external_id}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL_STATUSES

@@ -1,0 +1,240 @@
+"""Ingest: a producer's drafts are validated (by the API layer), deduplicated, checked against
+quotas, routed and stored, each with its `draft.received` and `draft.routed` audit entries.
+
+One code path serves single and batch ingest; a batch is stored in one transaction with bulk
+inserts, and each item gets its own outcome.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit import events
+from audit.actors import Actor
+from audit.services import Event, record_many
+from reviewqueue.models import Draft, Queue
+from workflows.models import ProducerKey, Workflow
+from workflows.routing import LEVELS, DraftFacts, Policy, route
+from workflows.services import quotas
+
+CREATED = "created"
+REPLAYED = "replayed"
+CONFLICT = "idempotency_conflict"
+CONSEQUENCE_NOT_ALLOWED = "consequence_not_allowed"
+
+
+class IngestRefused(Exception):
+    """The whole request is refused (e.g. the workflow is paused); `code` says why."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Submission:
+    data: dict[str, Any]  # validated fields of one draft
+    body_hash: str  # of the draft exactly as the producer sent it
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: str  # CREATED, REPLAYED, CONFLICT, CONSEQUENCE_NOT_ALLOWED or a quota code
+    draft: Draft | None = None
+
+
+def body_hash(item: Any) -> str:
+    """Hash of a parsed JSON body that ignores key order and whitespace."""
+    canonical = json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def receive_drafts(*, key: ProducerKey, submissions: list[Submission]) -> list[Outcome]:
+    workflow = key.workflow
+    if workflow.is_paused:
+        raise IngestRefused("workflow_paused", f"workflow '{workflow.slug}' is paused")
+    if workflow.current_policy is None:
+        raise IngestRefused("workflow_not_configured", f"workflow '{workflow.slug}' has no policy")
+    policy = Policy.from_document(
+        workflow.current_policy.policy, version=workflow.current_policy.version
+    )
+    queues = {
+        q.slug: q for q in Queue.objects.filter(workflow=workflow, slug__in=policy.queue_slugs())
+    }
+    for attempt in range(3):
+        try:
+            return _receive_once(key, workflow, policy, queues, submissions)
+        except IntegrityError:
+            # Another request stored one of these external_ids between our check and our insert;
+            # the next pass finds it and answers replay or conflict for it.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _receive_once(
+    key: ProducerKey,
+    workflow: Workflow,
+    policy: Policy,
+    queues: dict[str, Queue],
+    submissions: list[Submission],
+) -> list[Outcome]:
+    outcomes: list[Outcome | None] = [None] * len(submissions)
+    external_ids = [s.data["external_id"] for s in submissions]
+    stored = {
+        d.external_id: d
+        for d in Draft.objects.filter(
+            workflow=workflow, external_id__in=external_ids
+        ).select_related("queue", "policy")
+    }
+    fresh: list[int] = []
+    first_in_batch: dict[str, int] = {}
+    for index, submission in enumerate(submissions):
+        external_id = submission.data["external_id"]
+        earlier = stored.get(external_id)
+        if earlier is not None:
+            same = earlier.body_hash == submission.body_hash
+            outcomes[index] = Outcome(REPLAYED if same else CONFLICT, earlier)
+        elif external_id in first_in_batch:
+            continue  # resolved against the first occurrence once it is stored
+        elif not _consequence_allowed(key, submission.data["consequence"]):
+            outcomes[index] = Outcome(CONSEQUENCE_NOT_ALLOWED)
+        else:
+            first_in_batch[external_id] = index
+            fresh.append(index)
+
+    if fresh:
+        now = timezone.now()
+        with transaction.atomic():
+            costs = [submissions[i].data.get("cost", {}).get("usd") or Decimal(0) for i in fresh]
+            verdict = quotas.consume(workflow=workflow, costs=costs, now=now)
+            for position, code in verdict.refused.items():
+                outcomes[fresh[position]] = Outcome(code)
+            drafts = [
+                _new_draft(key, workflow, policy, queues, submissions[fresh[p]], now)
+                for p in verdict.accepted
+            ]
+            Draft.objects.bulk_create(drafts)
+            record_many(_ingest_events(drafts, key), actor=Actor.producer(key))
+        for position, draft in zip(verdict.accepted, drafts, strict=True):
+            outcomes[fresh[position]] = Outcome(CREATED, draft)
+
+    # Repeats of an external_id within the same batch follow its first occurrence.
+    for index, submission in enumerate(submissions):
+        if outcomes[index] is None:
+            first = outcomes[first_in_batch[submission.data["external_id"]]]
+            assert first is not None
+            if first.draft is None:
+                outcomes[index] = first
+            else:
+                same = first.draft.body_hash == submission.body_hash
+                outcomes[index] = Outcome(REPLAYED if same else CONFLICT, first.draft)
+    return [o for o in outcomes if o is not None]
+
+
+def _consequence_allowed(key: ProducerKey, consequence: str) -> bool:
+    if not key.max_consequence:
+        return True
+    return LEVELS.index(consequence) <= LEVELS.index(key.max_consequence)
+
+
+def _new_draft(
+    key: ProducerKey,
+    workflow: Workflow,
+    policy: Policy,
+    queues: dict[str, Queue],
+    submission: Submission,
+    now: datetime,
+) -> Draft:
+    data = submission.data
+    escalate_reason = (data.get("escalate") or {}).get("reason")
+    routing = route(
+        policy,
+        DraftFacts(
+            consequence=data["consequence"],
+            confidence=data.get("confidence"),
+            metadata=data.get("metadata"),
+            escalate_reason=escalate_reason,
+        ),
+    )
+    queue = queues[routing.queue] if routing.queue else None
+    if routing.auto_approved:
+        status = Draft.Status.AUTO_APPROVED
+    elif escalate_reason:
+        status = Draft.Status.ESCALATED
+    else:
+        status = Draft.Status.QUEUED
+    model = data.get("model") or {}
+    cost = data.get("cost") or {}
+    return Draft(
+        workflow=workflow,
+        producer_key=key,
+        external_id=data["external_id"],
+        body_hash=submission.body_hash,
+        title=data.get("title", ""),
+        content=data["content"],
+        consequence=data["consequence"],
+        confidence=data.get("confidence"),
+        sources=data.get("sources", []),
+        model_name=model.get("name", ""),
+        model_version=model.get("version", ""),
+        prompt_version=model.get("prompt_version", ""),
+        input_tokens=cost.get("input_tokens"),
+        output_tokens=cost.get("output_tokens"),
+        cost_usd=cost.get("usd"),
+        metadata=data.get("metadata", {}),
+        callback_url=data.get("callback_url", ""),
+        escalation_request=escalate_reason or "",
+        status=status,
+        queue=queue,
+        routing_reason=routing.reason,
+        policy=workflow.current_policy,
+        received_at=now,
+        due_at=(now + queue.sla) if queue else None,
+    )
+
+
+def _ingest_events(drafts: list[Draft], key: ProducerKey) -> list[Event]:
+    entries: list[Event] = []
+    for draft in drafts:
+        common = {
+            "object_type": "draft",
+            "object_id": str(draft.pk),
+            "workflow_slug": key.workflow.slug,
+        }
+        entries.append(
+            Event(
+                events.DRAFT_RECEIVED,
+                data={
+                    "external_id": draft.external_id,
+                    "consequence": draft.consequence,
+                    "body_hash": draft.body_hash,
+                },
+                **common,
+            )
+        )
+        entries.append(
+            Event(
+                events.DRAFT_ROUTED,
+                data={
+                    "after": {
+                        "status": draft.status,
+                        "queue": draft.queue.slug if draft.queue else None,
+                        "due_at": draft.due_at.isoformat() if draft.due_at else None,
+                    },
+                    "reason": draft.routing_reason,
+                    "policy_version": draft.policy.version,
+                },
+                **common,
+            )
+        )
+    return entries

@@ -1,0 +1,27 @@
+"""Personal API tokens for people (reviewers, owners, auditors) who use the API."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from audit import events
+from audit.actors import Actor
+from audit.services import record
+from reviewqueue.models import PersonalToken
+from reviewqueue.secrets import new_secret
+
+
+def issue_token(*, user: AbstractBaseUser, actor: Actor) -> tuple[PersonalToken, str]:
+    """A new token for the person, and its secret (shown once, never stored)."""
+    made = new_secret("rqt")
+    with transaction.atomic():
+        token = PersonalToken.objects.create(user=user, prefix=made.prefix, key_hash=made.hash)
+        record(
+            events.PERSONAL_TOKEN_ISSUED,
+            actor=actor,
+            object_type="personal_token",
+            object_id=token.pk,
+            data={"after": {"user": user.get_username(), "prefix": token.prefix}},
+        )
+    return token, made.secret

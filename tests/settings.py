@@ -1,0 +1,12 @@
+"""Test settings: the real services (PostgreSQL and Redis on loopback unless told otherwise)."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/reviewqueue")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("RQ_VAR_DIR", "/tmp/reviewqueue-test-var")
+
+from reviewqueue.settings import *  # noqa: E402, F403
+
+# Hashing demo passwords with the production hasher would dominate the suite's run time.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

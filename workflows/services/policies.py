@@ -1,0 +1,52 @@
+"""Workflow routing policies: validated, versioned, audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from audit import events
+from audit.actors import Actor
+from audit.services import record
+from workflows.models import PolicyVersion, Workflow
+from workflows.routing import Policy, PolicyError
+
+
+def set_routing_policy(
+    *, workflow: Workflow, document: dict[str, Any], actor: Actor
+) -> PolicyVersion:
+    """Make `document` the workflow's routing policy, as a new version. Raises PolicyError."""
+    from reviewqueue.models import Queue  # queues live in the review app, which imports this one
+
+    with transaction.atomic():
+        # Lock the workflow so two concurrent changes cannot both take the same version number.
+        workflow = Workflow.objects.select_for_update(of=("self",)).get(pk=workflow.pk)
+        previous = workflow.current_policy
+        version = (previous.version + 1) if previous else 1
+        policy = Policy.from_document(document, version=version)
+        known = set(
+            Queue.objects.filter(workflow=workflow, slug__in=policy.queue_slugs()).values_list(
+                "slug", flat=True
+            )
+        )
+        missing = policy.queue_slugs() - known
+        if missing:
+            raise PolicyError(f"no such queue in this workflow: {', '.join(sorted(missing))}")
+        created = PolicyVersion.objects.create(workflow=workflow, version=version, policy=document)
+        workflow.current_policy = created
+        workflow.save(update_fields=["current_policy", "updated_at"])
+        record(
+            events.WORKFLOW_CHANGED,
+            actor=actor,
+            object_type="workflow",
+            object_id=workflow.pk,
+            workflow_slug=workflow.slug,
+            data={
+                "field": "routing_policy",
+                "before": previous.policy if previous else None,
+                "after": document,
+                "version": version,
+            },
+        )
+    return created
