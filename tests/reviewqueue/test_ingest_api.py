@@ -219,3 +219,21 @@ def test_key_use_is_recorded(claims):
     key.refresh_from_db()
     assert key.last_used_at is not None
     assert timezone.now() - key.last_used_at < timezone.timedelta(minutes=1)
+
+
+def test_ingest_costs_a_fixed_handful_of_queries(
+    claims, claims_producer, django_assert_max_num_queries
+):
+    claims.monthly_budget_usd = None
+    claims.save()
+    post_json(claims_producer, DRAFTS, draft_body())  # the key's last-used time is written once
+    # key lookup, policy queues, idempotency check, savepoint, draft insert, audit insert, release
+    with django_assert_max_num_queries(7):
+        assert post_json(claims_producer, DRAFTS, draft_body()).status_code == 201
+
+
+def test_a_budget_adds_three_queries_to_ingest(claims_producer, django_assert_max_num_queries):
+    post_json(claims_producer, DRAFTS, draft_body())
+    # ... plus: make sure the month's counter exists, lock it, update it
+    with django_assert_max_num_queries(10):
+        assert post_json(claims_producer, DRAFTS, draft_body()).status_code == 201

@@ -39,25 +39,30 @@ def consume(*, workflow: Workflow, costs: list[Decimal], now: datetime) -> Quota
     if workflow.daily_draft_limit is None and workflow.monthly_budget_usd is None:
         return QuotaVerdict(accepted=list(range(len(costs))), refused={})
     today = now.date()
-    # Fixed order (day row, then month row) so two ingests never wait on each other in a cycle.
-    day = _locked_usage(workflow, WorkflowUsage.Period.DAY, today)
-    month = _locked_usage(workflow, WorkflowUsage.Period.MONTH, today.replace(day=1))
+    limit, budget = workflow.daily_draft_limit, workflow.monthly_budget_usd
+    # Only the counters a limit needs, in a fixed order (day, then month) so two ingests never
+    # wait on each other in a cycle.
+    day = _locked_usage(workflow, WorkflowUsage.Period.DAY, today) if limit is not None else None
+    month = (
+        _locked_usage(workflow, WorkflowUsage.Period.MONTH, today.replace(day=1))
+        if budget is not None
+        else None
+    )
     accepted: list[int] = []
     refused: dict[int, str] = {}
     for index, cost in enumerate(costs):
-        if workflow.daily_draft_limit is not None and day.drafts >= workflow.daily_draft_limit:
+        if day is not None and day.drafts >= limit:
             refused[index] = "quota_exceeded"
-            continue
-        budget = workflow.monthly_budget_usd
-        if budget is not None and month.cost_usd + cost > budget:
+        elif month is not None and month.cost_usd + cost > budget:
             refused[index] = "budget_exceeded"
-            continue
-        day.drafts += 1
-        day.cost_usd += cost
-        month.drafts += 1
-        month.cost_usd += cost
-        accepted.append(index)
+        else:
+            for usage in (day, month):
+                if usage is not None:
+                    usage.drafts += 1
+                    usage.cost_usd += cost
+            accepted.append(index)
     if accepted:
-        day.save(update_fields=["drafts", "cost_usd"])
-        month.save(update_fields=["drafts", "cost_usd"])
+        for usage in (day, month):
+            if usage is not None:
+                usage.save(update_fields=["drafts", "cost_usd"])
     return QuotaVerdict(accepted=accepted, refused=refused)

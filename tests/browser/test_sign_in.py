@@ -1,0 +1,183 @@
+"""Signing in through a real browser: who sees which review queues.
+
+Drives Debian's Chromium (/usr/bin/chromium) with Playwright against pytest-django's live server.
+Every page also records uncaught page errors, console errors and dialogs; none may occur.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+# Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM calls
+# (fixtures such as `demo` and the live server's flush) with SynchronousOnlyOperation. Test-only.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "demo-password"
+CLAIMS_QUEUES = {
+    "claims-standard",
+    "claims-senior",
+    "claims-critical",
+    "claims-escalations",
+    "claims-qa",
+}
+FINANCE_QUEUES = {"finance-review", "finance-critical", "finance-escalations"}
+
+
+@dataclass
+class Problems:
+    """What went wrong in the page that the user would not see as text."""
+
+    page_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.page_errors or self.console_errors or self.dialogs)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def problems() -> Problems:
+    return Problems()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server, demo, problems: Problems) -> Iterator[Page]:
+    """A fresh, signed-out page on the live server, recording errors and dialogs."""
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: problems.page_errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: problems.console_errors.append(msg.text) if msg.type == "error" else None,
+    )
+
+    def on_dialog(dialog) -> None:
+        problems.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def path_of(page: Page, live_server) -> str:
+    return page.url.removeprefix(live_server.url)
+
+
+def visible_queues(page: Page) -> dict[str, str]:
+    """Queue slug -> the "You may" cell, as shown in the home page's queue table."""
+    rows = page.get_by_test_id("queues").locator("tbody tr")
+    result = {}
+    for row in rows.all():
+        cells = [text.strip() for text in row.locator("td").all_inner_texts()]
+        result[cells[0]] = cells[-1]
+    return result
+
+
+def test_an_adjuster_signs_in_and_sees_only_the_standard_claims_queue(page, live_server):
+    sign_in(page, "adjuster")
+
+    expect(page.get_by_test_id("username")).to_have_text("adjuster")
+    assert path_of(page, live_server) == "/"
+    expect(page.get_by_text("Roles:")).to_be_visible()
+    headers = page.get_by_test_id("queues").locator("thead th").all_inner_texts()
+    assert headers == ["Queue", "Workflow", "SLA", "Approvals", "You may"]
+    assert visible_queues(page) == {"claims-standard": "view and review"}
+    for slug in FINANCE_QUEUES:
+        expect(page.get_by_text(slug)).to_have_count(0)
+    page.screenshot(path="/tmp/rq-home-adjuster.png", full_page=True)
+
+
+def test_a_controller_sees_only_the_three_finance_queues(page):
+    sign_in(page, "controller")
+
+    expect(page.get_by_test_id("username")).to_have_text("controller")
+    assert set(visible_queues(page)) == FINANCE_QUEUES
+    for slug in CLAIMS_QUEUES:
+        expect(page.get_by_text(slug)).to_have_count(0)
+
+
+def test_an_auditor_is_told_they_may_not_view_any_queue(page):
+    sign_in(page, "auditor")
+
+    expect(page.get_by_test_id("username")).to_have_text("auditor")
+    expect(page.get_by_text("You may not view any review queue.")).to_be_visible()
+    expect(page.get_by_test_id("queues")).to_have_count(0)
+
+
+def test_a_wrong_password_shows_an_error_and_stays_on_the_login_page(page, live_server):
+    sign_in(page, "adjuster", password="not-the-password")
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Your username and password didn't match")
+    assert path_of(page, live_server) == "/login/"
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_test_id("username")).to_have_count(0)
+    page.screenshot(path="/tmp/rq-login-error.png", full_page=True)
+
+
+def test_a_signed_out_visit_to_home_lands_on_the_login_page(page, live_server):
+    page.goto("/")
+
+    assert path_of(page, live_server) == "/login/?next=/"
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_test_id("username")).to_have_count(0)
+
+
+def test_signing_in_and_out_raises_no_page_errors_console_errors_or_dialogs(page, problems):
+    page.goto("/")
+    sign_in(page, "nobody", password="wrong")
+    expect(page.get_by_role("alert")).to_be_visible()
+    expected = {
+        "adjuster": {"claims-standard"},
+        "senior_adjuster": CLAIMS_QUEUES,
+        "controller": FINANCE_QUEUES,
+        "auditor": set(),
+        "admin": CLAIMS_QUEUES | FINANCE_QUEUES,
+    }
+    for username, queues in expected.items():
+        sign_in(page, username)
+        expect(page.get_by_test_id("username")).to_have_text(username)
+        assert set(visible_queues(page)) == queues, username
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+    assert not problems, problems
