@@ -7,6 +7,14 @@ an entry with a name not registered here fails loudly.
 DRAFT_RECEIVED = "draft.received"
 DRAFT_ROUTED = "draft.routed"
 DRAFT_WITHDRAWN = "draft.withdrawn"
+DRAFT_CLAIMED = "draft.claimed"
+DRAFT_DECIDED = "draft.decided"
+DRAFT_ESCALATED = "draft.escalated"
+DRAFT_SLA_BREACHED = "draft.sla_breached"
+LEASE_RENEWED = "lease.renewed"
+LEASE_RELEASED = "lease.released"
+LEASE_EXPIRED = "lease.expired"
+LEASE_REVOKED = "lease.revoked"
 PRODUCER_KEY_CREATED = "producer_key.created"
 PRODUCER_KEY_REVOKED = "producer_key.revoked"
 PERSONAL_TOKEN_ISSUED = "personal_token.issued"
@@ -24,6 +32,14 @@ REGISTERED: dict[str, str] = {
     DRAFT_RECEIVED: "A producer's draft was accepted.",
     DRAFT_ROUTED: "A draft was placed in a queue (or auto-approved), with the reason.",
     DRAFT_WITHDRAWN: "The producer withdrew a draft before it was decided.",
+    DRAFT_CLAIMED: "A reviewer claimed a draft (a lease began).",
+    DRAFT_DECIDED: "A reviewer approved, edited, rejected or escalated a draft.",
+    DRAFT_ESCALATED: "A draft moved to its queue's escalation queue.",
+    DRAFT_SLA_BREACHED: "A draft waited past its queue's SLA.",
+    LEASE_RENEWED: "A reviewer extended their lease on a draft.",
+    LEASE_RELEASED: "A reviewer gave a draft back to its queue undecided.",
+    LEASE_EXPIRED: "A lease ran out; the draft went back to its queue.",
+    LEASE_REVOKED: "A lease ended because its holder lost review permission on the queue.",
     PRODUCER_KEY_CREATED: "A workflow API key was created.",
     PRODUCER_KEY_REVOKED: "A workflow API key was revoked.",
     PERSONAL_TOKEN_ISSUED: "A person's API token was issued.",

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -220,7 +221,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+RQ_SLA_SWEEP_SECONDS = _positive_int("RQ_SLA_SWEEP_SECONDS", 60)
+RQ_LEASE_REAPER_SECONDS = _positive_int("RQ_LEASE_REAPER_SECONDS", 60)
+CELERY_BEAT_SCHEDULE = {
+    "escalate-overdue-drafts": {
+        "task": "reviewqueue.escalate_overdue",
+        "schedule": RQ_SLA_SWEEP_SECONDS,
+    },
+    "expire-leases": {"task": "reviewqueue.expire_leases", "schedule": RQ_LEASE_REAPER_SECONDS},
+}
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

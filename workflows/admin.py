@@ -1,6 +1,6 @@
 from django.contrib import admin
-from guardian.admin import GuardedModelAdmin
 
+from reviewqueue.admin import AtomicGuardedAdmin
 from workflows.models import ErrorCategory, ProducerKey, Workflow
 
 
@@ -10,7 +10,7 @@ class ErrorCategoryInline(admin.TabularInline):
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(GuardedModelAdmin):
+class WorkflowAdmin(AtomicGuardedAdmin):
     list_display = ["slug", "name", "output_kind", "rollout_stage", "is_paused"]
     readonly_fields = ["current_policy"]
     inlines = [ErrorCategoryInline]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -13,8 +13,9 @@ from rest_framework.response import Response
 from reviewqueue.api.authentication import Producer
 from reviewqueue.api.base import APIBase, ErrorOut
 from reviewqueue.api.errors import APIError, error_body, flatten_field_errors
-from reviewqueue.api.permissions import IsProducer
-from reviewqueue.api.serializers import BatchIn, DraftIn, DraftOut
+from reviewqueue.api.permissions import IsPerson, IsProducer
+from reviewqueue.api.reviews import list_drafts
+from reviewqueue.api.serializers import BatchIn, DraftIn, DraftOut, ReviewDraftOut
 from reviewqueue.models import Draft
 from reviewqueue.selectors.access import draft_for_person, draft_for_producer
 from reviewqueue.services import ingest
@@ -46,7 +47,24 @@ def _receive(request, submissions: list[ingest.Submission]) -> list[ingest.Outco
 
 
 class DraftCollection(APIBase):
-    permission_classes = [IsProducer]
+    def get_permissions(self):
+        # Producers send drafts; people list the drafts they may view.
+        return [IsPerson()] if self.request.method == "GET" else [IsProducer()]
+
+    @extend_schema(
+        operation_id="drafts_list",
+        parameters=[
+            OpenApiParameter("status", many=True, enum=Draft.Status.values),
+            OpenApiParameter("consequence", many=True, enum=Draft.Consequence.values),
+            OpenApiParameter("queue", description="queue slug"),
+            OpenApiParameter("workflow", description="workflow slug"),
+            OpenApiParameter("cursor"),
+            OpenApiParameter("page_size", int, description="at most 200"),
+        ],
+        responses={200: ReviewDraftOut(many=True)},
+    )
+    def get(self, request):
+        return list_drafts(request)
 
     @extend_schema(
         operation_id="drafts_create",
@@ -167,12 +185,12 @@ class DraftDetail(APIBase):
     @extend_schema(
         operation_id="drafts_retrieve",
         responses={
-            200: DraftOut,
+            200: ReviewDraftOut,
             404: OpenApiResponse(ErrorOut, description="Not found or not yours."),
         },
     )
     def get(self, request, draft_id: UUID):
-        return Response(DraftOut(self._get(request, draft_id)).data)
+        return Response(ReviewDraftOut(self._get(request, draft_id)).data)
 
     @extend_schema(
         operation_id="drafts_withdraw",

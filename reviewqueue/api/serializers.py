@@ -15,7 +15,7 @@ from reviewqueue.api.fields import (
     StrictSerializer,
     WholeNumberField,
 )
-from reviewqueue.models import Draft
+from reviewqueue.models import Decision, Draft
 
 MAX_CONTENT_CHARS = 100_000
 MAX_TITLE_CHARS = 300
@@ -146,3 +146,92 @@ class DraftOut(serializers.ModelSerializer):
 
     def get_escalate(self, draft: Draft) -> dict[str, str] | None:
         return {"reason": draft.escalation_request} if draft.escalation_request else None
+
+
+class DecisionIn(StrictSerializer):
+    action = serializers.ChoiceField(choices=Decision.Action.choices)
+    content = _text(MAX_CONTENT_CHARS, required=False)
+    error_category = serializers.SlugField(max_length=64, required=False)
+    comment = _text(10_000, required=False, allow_blank=True)
+    reason = _text(2000, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        action = attrs["action"]
+        if action == Decision.Action.EDIT and "content" not in attrs:
+            raise serializers.ValidationError(
+                {"content": [serializers.ErrorDetail("Required to edit.", code="required")]}
+            )
+        if action == Decision.Action.ESCALATE and not attrs.get("reason"):
+            raise serializers.ValidationError(
+                {"reason": [serializers.ErrorDetail("Required to escalate.", code="required")]}
+            )
+        return attrs
+
+
+class DecisionOut(serializers.ModelSerializer):
+    reviewer = serializers.CharField(source="reviewer.username", read_only=True)
+    queue = serializers.CharField(source="queue.slug", read_only=True)
+    error_category = serializers.CharField(
+        source="error_category.slug", read_only=True, allow_null=True, default=None
+    )
+    time_spent_seconds = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "action",
+            "is_final",
+            "reviewer",
+            "queue",
+            "content",
+            "diff",
+            "error_category",
+            "comment",
+            "reason",
+            "time_spent_seconds",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+    def get_time_spent_seconds(self, decision: Decision) -> float:
+        return decision.time_spent.total_seconds()
+
+
+class ReviewDraftOut(DraftOut):
+    """A draft as a reviewer (or its producer) sees it: current text, lease and decisions."""
+
+    current_content = serializers.CharField(read_only=True)
+    leased_by = serializers.CharField(source="leased_by.username", default=None, read_only=True)
+    decisions = DecisionOut(many=True, read_only=True)
+
+    class Meta(DraftOut.Meta):
+        fields = [
+            *DraftOut.Meta.fields,
+            "current_content",
+            "leased_by",
+            "lease_expires_at",
+            "decided_at",
+            "decisions",
+        ]
+        read_only_fields = fields
+
+
+class QueueOut(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    workflow = serializers.CharField(source="workflow.slug")
+    sla_seconds = serializers.SerializerMethodField()
+    lease_seconds = serializers.SerializerMethodField()
+    approvals_required = serializers.IntegerField()
+    escalation_queue = serializers.CharField(source="escalation_queue.slug", default=None)
+    waiting = serializers.IntegerField(help_text="Drafts waiting to be claimed.")
+    in_review = serializers.IntegerField()
+    oldest_due_at = serializers.DateTimeField(allow_null=True)
+    may_review = serializers.BooleanField()
+
+    def get_sla_seconds(self, queue) -> float:
+        return queue.sla.total_seconds()
+
+    def get_lease_seconds(self, queue) -> float:
+        return queue.lease_duration.total_seconds()

@@ -1,9 +1,20 @@
 from django.urls import path
 
-from reviewqueue.api import drafts
+from reviewqueue.api import drafts, reviews
 
 urlpatterns = [
     path("drafts", drafts.DraftCollection.as_view(), name="api-drafts"),
     path("drafts/batch", drafts.DraftBatch.as_view(), name="api-drafts-batch"),
     path("drafts/<uuid:draft_id>", drafts.DraftDetail.as_view(), name="api-draft"),
+    path("drafts/<uuid:draft_id>/lease", reviews.DraftLease.as_view(), name="api-draft-lease"),
+    path(
+        "drafts/<uuid:draft_id>/release", reviews.DraftRelease.as_view(), name="api-draft-release"
+    ),
+    path(
+        "drafts/<uuid:draft_id>/decisions",
+        reviews.DraftDecisions.as_view(),
+        name="api-draft-decisions",
+    ),
+    path("queues", reviews.QueueList.as_view(), name="api-queues"),
+    path("queues/<slug:slug>/claim", reviews.QueueClaim.as_view(), name="api-queue-claim"),
 ]

@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -24,6 +25,8 @@ class Draft(models.Model):
         AUTO_APPROVED = "auto_approved"
         WITHDRAWN = "withdrawn"
 
+    # Statuses a draft waits in, in its queue, for someone to claim it.
+    CLAIMABLE_STATUSES = (Status.QUEUED, Status.ESCALATED, Status.AWAITING_SECOND_APPROVAL)
     # Statuses from which nothing more happens to the draft.
     FINAL_STATUSES = frozenset(
         {Status.APPROVED, Status.EDITED, Status.REJECTED, Status.AUTO_APPROVED, Status.WITHDRAWN}
@@ -65,6 +68,23 @@ class Draft(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Review state. The text as reviewers left it (null: unchanged from `content`).
+    reviewed_content = models.TextField(null=True, blank=True)
+    # The live lease, if any (history in Lease). While leased the draft is `in_review` and
+    # `status_before_lease` says what it returns to when the lease ends undecided.
+    leased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lease_started_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    status_before_lease = models.CharField(max_length=32, blank=True)
+    # Two-approval queues: who gave the first approval (they may not give the second).
+    first_approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sla_breached_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -83,6 +103,20 @@ class Draft(models.Model):
                 condition=Q(status__in=["queued", "escalated", "awaiting_second_approval"]),
             ),
             models.Index(fields=["workflow", "received_at"], name="draft_workflow_received_idx"),
+            # Expired leases, found per queue by the claim and by the lease reaper.
+            models.Index(
+                fields=["queue", "lease_expires_at"],
+                name="draft_leased_idx",
+                condition=Q(status="in_review"),
+            ),
+            # The SLA sweep: undecided drafts by due time.
+            models.Index(
+                fields=["due_at"],
+                name="draft_sla_idx",
+                condition=Q(
+                    status__in=["queued", "escalated", "awaiting_second_approval", "in_review"]
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -91,3 +125,7 @@ class Draft(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
+
+    @property
+    def current_content(self) -> str:
+        return self.content if self.reviewed_content is None else self.reviewed_content

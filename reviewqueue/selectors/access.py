@@ -31,12 +31,48 @@ def queues_for(user: AbstractBaseUser, perm: str = VIEW) -> QuerySet[Queue]:
 
 
 def _drafts() -> QuerySet[Draft]:
-    return Draft.objects.select_related("queue", "workflow", "policy")
+    return Draft.objects.select_related("queue", "workflow", "policy", "leased_by")
+
+
+def _with_decisions(drafts: QuerySet[Draft]) -> QuerySet[Draft]:
+    return drafts.prefetch_related(
+        "decisions__reviewer", "decisions__queue", "decisions__error_category"
+    )
 
 
 def draft_for_producer(key: ProducerKey, draft_id: UUID) -> Draft:
-    return _drafts().get(pk=draft_id, workflow_id=key.workflow_id)
+    return _with_decisions(_drafts()).get(pk=draft_id, workflow_id=key.workflow_id)
 
 
 def draft_for_person(user: AbstractBaseUser, draft_id: UUID) -> Draft:
-    return _drafts().get(pk=draft_id, queue__in=queues_for(user, VIEW))
+    return _with_decisions(_drafts()).get(pk=draft_id, queue__in=queues_for(user, VIEW))
+
+
+def may(user: AbstractBaseUser, perm: str, queue: Queue) -> bool:
+    """Whether the person holds `perm` on this queue (object permission, or superuser)."""
+    return bool(user.is_active and user.has_perm(perm, queue))
+
+
+def access_draft_for_review(user: AbstractBaseUser, draft_id: UUID) -> Draft:
+    """A draft the person may view (else Draft.DoesNotExist, as if missing); NotAllowed if they
+    may view but not review its queue."""
+    from reviewqueue.services.errors import NotAllowed
+
+    draft = draft_for_person(user, draft_id)
+    if not may(user, REVIEW, draft.queue):
+        raise NotAllowed("permission_denied", "You may view this queue but not review it.")
+    return draft
+
+
+def access_queue(user: AbstractBaseUser, slug: str, perm: str = REVIEW) -> Queue:
+    """A queue the person may view (else Queue.DoesNotExist); NotAllowed without `perm`."""
+    from reviewqueue.services.errors import NotAllowed
+
+    queue = queues_for(user, VIEW).select_related("workflow").get(slug=slug)
+    if perm != VIEW and not may(user, perm, queue):
+        raise NotAllowed("permission_denied", "You may view this queue but not review it.")
+    return queue
+
+
+def drafts_visible_to(user: AbstractBaseUser) -> QuerySet[Draft]:
+    return _drafts().filter(queue__in=queues_for(user, VIEW))

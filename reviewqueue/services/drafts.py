@@ -5,11 +5,13 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db import transaction
+from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
 from audit.services import record
-from reviewqueue.models import Draft
+from reviewqueue.models import Draft, Lease
+from reviewqueue.services.leases import clear_lease
 from workflows.models import ProducerKey
 
 
@@ -32,8 +34,13 @@ def withdraw_draft(*, key: ProducerKey, draft_id: UUID) -> Draft:
         if draft.is_final:
             raise DraftAlreadyFinal(draft)
         before = {"status": draft.status, "queue": draft.queue.slug if draft.queue else None}
+        if draft.status == Draft.Status.IN_REVIEW:
+            Lease.objects.filter(draft=draft, ended_at__isnull=True).update(
+                ended_at=timezone.now(), end_reason=Lease.End.WITHDRAWN
+            )
+            clear_lease(draft)
         draft.status = Draft.Status.WITHDRAWN
-        draft.save(update_fields=["status", "updated_at"])
+        draft.save()
         record(
             events.DRAFT_WITHDRAWN,
             actor=Actor.producer(key),

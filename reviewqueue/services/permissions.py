@@ -1,53 +1,52 @@
-"""Granting and revoking object permissions on queues and workflows, always audited."""
+"""Granting and revoking object permissions on queues and workflows.
+
+The audit entries (and the end of leases a revocation takes away) come from the signal handlers
+in reviewqueue/signals.py, so a change made through guardian's admin pages is recorded exactly
+like one made here.
+"""
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import models, transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
-from audit import events
 from audit.actors import Actor
-from audit.services import record
+from audit.context import current_actor
 
 
-def _holder(holder: AbstractBaseUser | Group) -> dict[str, str]:
-    if isinstance(holder, Group):
-        return {"group": holder.name}
-    return {"user": holder.get_username()}
-
-
-def _workflow_slug(obj: models.Model) -> str:
-    workflow = getattr(obj, "workflow", None)
-    return getattr(workflow, "slug", "") or getattr(obj, "slug", "")
+@contextmanager
+def acting_as(actor: Actor):
+    token = current_actor.set(actor)
+    try:
+        yield
+    finally:
+        current_actor.reset(token)
 
 
 def grant_permission(
     *, perm: str, holder: AbstractBaseUser | Group, obj: models.Model, actor: Actor
 ) -> None:
     """Give `holder` (a person or a role) `perm` (e.g. "review_queue") on `obj`."""
-    with transaction.atomic():
+    with acting_as(actor), transaction.atomic():
         assign_perm(perm, holder, obj)
-        record(
-            events.PERMISSION_GRANTED,
-            actor=actor,
-            object_type=obj._meta.model_name,
-            object_id=obj.pk,
-            workflow_slug=_workflow_slug(obj),
-            data={"permission": perm, **_holder(holder)},
-        )
 
 
 def revoke_permission(
     *, perm: str, holder: AbstractBaseUser | Group, obj: models.Model, actor: Actor
 ) -> None:
-    with transaction.atomic():
+    """Take `perm` away; live leases it was needed for end at once."""
+    with acting_as(actor), transaction.atomic():
         remove_perm(perm, holder, obj)
-        record(
-            events.PERMISSION_REVOKED,
-            actor=actor,
-            object_type=obj._meta.model_name,
-            object_id=obj.pk,
-            workflow_slug=_workflow_slug(obj),
-            data={"permission": perm, **_holder(holder)},
-        )
+
+
+def add_to_role(*, user: AbstractBaseUser, group: Group, actor: Actor) -> None:
+    with acting_as(actor), transaction.atomic():
+        user.groups.add(group)
+
+
+def remove_from_role(*, user: AbstractBaseUser, group: Group, actor: Actor) -> None:
+    with acting_as(actor), transaction.atomic():
+        user.groups.remove(group)

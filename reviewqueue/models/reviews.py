@@ -1,0 +1,84 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Lease(models.Model):
+    """One person's hold on one draft, from claim until it is decided, released or lost.
+
+    The draft carries the live lease; these rows are the history, so "no draft ever had two live
+    leases" can be checked after the fact.
+    """
+
+    class End(models.TextChoices):
+        DECIDED = "decided"
+        RELEASED = "released"
+        EXPIRED = "expired"
+        REVOKED = "revoked"  # the holder lost review permission on the queue
+        WITHDRAWN = "withdrawn"
+        ESCALATED = "escalated"  # the SLA sweep moved the draft on
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    draft = models.ForeignKey("reviewqueue.Draft", on_delete=models.CASCADE, related_name="leases")
+    queue = models.ForeignKey("reviewqueue.Queue", on_delete=models.PROTECT, related_name="+")
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=16, choices=End.choices, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["draft", "started_at"], name="lease_draft_idx")]
+
+    def __str__(self) -> str:
+        return f"lease of {self.draft_id} by {self.holder_id}"
+
+
+class Decision(models.Model):
+    """What a reviewer did with a draft. A draft's final status follows from its decisions."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve"
+        EDIT = "edit"
+        REJECT = "reject"
+        ESCALATE = "escalate"
+
+    draft = models.ForeignKey(
+        "reviewqueue.Draft", on_delete=models.CASCADE, related_name="decisions"
+    )
+    queue = models.ForeignKey("reviewqueue.Queue", on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    # True for the decision that finished the draft (approved, edited or rejected).
+    is_final = models.BooleanField(default=False)
+    content = models.TextField(help_text="The text after this decision.")
+    diff = models.TextField(blank=True, help_text="Unified diff from the text before it.")
+    error_category = models.ForeignKey(
+        "workflows.ErrorCategory", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    reason = models.TextField(blank=True)
+    time_spent = models.DurationField(help_text="From claim to decision.")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        constraints = [
+            # The database, not only the code, refuses a second final decision ...
+            models.UniqueConstraint(
+                fields=["draft"], condition=Q(is_final=True), name="one_final_decision_per_draft"
+            ),
+            # ... and a person approving (or editing toward approval) the same draft twice.
+            models.UniqueConstraint(
+                fields=["draft", "reviewer"],
+                condition=Q(action__in=["approve", "edit"]),
+                name="one_approval_per_person_per_draft",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} of {self.draft_id} by {self.reviewer_id}"

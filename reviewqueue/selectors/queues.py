@@ -1,0 +1,30 @@
+"""Queue overviews: what waits where, for the people who may see it."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Min, Q
+
+from reviewqueue.models import Draft, Queue
+from reviewqueue.selectors.access import REVIEW, VIEW, queues_for
+
+_waiting = Q(drafts__status__in=Draft.CLAIMABLE_STATUSES)
+
+
+def queue_overview(user: AbstractBaseUser) -> list[Queue]:
+    """Queues the person may view, each with `waiting`, `in_review`, `oldest_due_at` and
+    `may_review` set. Two queries, whatever the number of queues."""
+    reviewable = set(queues_for(user, REVIEW).values_list("pk", flat=True))
+    queues = list(
+        queues_for(user, VIEW)
+        .select_related("workflow", "escalation_queue")
+        .annotate(
+            waiting=Count("drafts", filter=_waiting),
+            in_review=Count("drafts", filter=Q(drafts__status=Draft.Status.IN_REVIEW)),
+            oldest_due_at=Min("drafts__due_at", filter=_waiting),
+        )
+        .order_by("slug")
+    )
+    for queue in queues:
+        queue.may_review = queue.pk in reviewable
+    return queues

@@ -1,0 +1,170 @@
+"""Decisions: approve, edit, reject, escalate; two different people on two-approval queues."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from audit import events
+from audit.actors import Actor
+from audit.services import record
+from reviewqueue.models import Decision, Draft, Lease
+from reviewqueue.selectors.access import REVIEW, may
+from reviewqueue.services.errors import Conflict, Invalid, NotAllowed
+from reviewqueue.services.leases import clear_lease, lock_leased_draft
+from workflows.models import ErrorCategory
+
+Action = Decision.Action
+APPROVALS = {Action.APPROVE, Action.EDIT}
+NEEDS_CATEGORY = {Action.EDIT, Action.REJECT}
+
+
+def decide(
+    *,
+    draft_id: UUID,
+    user: AbstractBaseUser,
+    action: str,
+    content: str | None = None,
+    error_category: str | None = None,
+    comment: str = "",
+    reason: str = "",
+) -> Decision:
+    """Record the lease holder's decision and move the draft on, with its audit entry.
+
+    Raises NotAllowed (403), Conflict (409) or Invalid (400); nothing changes when it does.
+    The API has already checked that `content` (edit) and `reason` (escalate) are present.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        draft = lock_leased_draft(draft_id, user, now)
+        # Checked again under the lock: a revocation since the claim wins.
+        if not may(user, REVIEW, draft.queue):
+            raise NotAllowed("permission_denied", "You may no longer review this queue.")
+        if action in APPROVALS and draft.first_approver_id == user.pk:
+            raise NotAllowed(
+                "same_approver", "The second approval must come from a different person."
+            )
+        category = _category(draft, action, error_category)
+        queue_before, status_before = draft.queue, draft.status_before_lease
+        lease_started_at = draft.lease_started_at or now
+        text_before = draft.current_content
+        text_after = content if action == Action.EDIT and content is not None else text_before
+
+        is_final = _apply(draft, user, action, text_after, now)
+
+        decision = Decision.objects.create(
+            draft=draft,
+            queue=queue_before,
+            reviewer=user,
+            action=action,
+            is_final=is_final,
+            content=text_after,
+            diff=_diff(text_before, text_after),
+            error_category=category,
+            comment=comment,
+            reason=reason,
+            time_spent=now - lease_started_at,
+            decided_at=now,
+        )
+        Lease.objects.filter(draft=draft, holder=user, ended_at__isnull=True).update(
+            ended_at=now, end_reason=Lease.End.DECIDED
+        )
+        before = {"status": status_before, "queue": queue_before.slug}
+        after = {"status": draft.status, "queue": draft.queue.slug}
+        entry = {"actor": Actor.person(user), "object_type": "draft", "object_id": draft.pk}
+        record(
+            events.DRAFT_DECIDED,
+            workflow_slug=draft.workflow.slug,
+            data={
+                "decision_id": decision.pk,
+                "action": action,
+                "error_category": category.slug if category else None,
+                "before": before,
+                "after": after,
+            },
+            **entry,
+        )
+        if action == Action.ESCALATE:
+            record(
+                events.DRAFT_ESCALATED,
+                workflow_slug=draft.workflow.slug,
+                data={"before": before, "after": after, "reason": reason},
+                **entry,
+            )
+    return decision
+
+
+def _category(draft: Draft, action: str, slug: str | None) -> ErrorCategory | None:
+    if not slug:
+        if action in NEEDS_CATEGORY:
+            raise Invalid(
+                "validation_error",
+                f"An error category is required to {action}.",
+                {"error_category": "required"},
+            )
+        return None
+    category = ErrorCategory.objects.filter(
+        workflow_id=draft.workflow_id, slug=slug, is_active=True
+    ).first()
+    if category is None:
+        raise Invalid(
+            "validation_error",
+            f"'{slug}' is not an error category of {draft.workflow.slug}.",
+            {"error_category": "unknown_category"},
+        )
+    return category
+
+
+def _apply(draft: Draft, user: AbstractBaseUser, action: str, text: str, now: datetime) -> bool:
+    """Move the (locked) draft to where the decision sends it; True if that finishes it."""
+    queue = draft.queue
+    if action == Action.ESCALATE:
+        target = queue.escalation_queue
+        if target is None:
+            raise Conflict(
+                "no_escalation_queue", f"Queue {queue.slug} has no escalation queue to send to."
+            )
+        clear_lease(draft)
+        draft.queue = target
+        draft.status = Draft.Status.ESCALATED
+        draft.due_at = now + target.sla
+        draft.sla_breached_at = None
+        draft.first_approver = None  # approvals start again under the escalation queue's rules
+        draft.save()
+        return False
+
+    if action == Action.EDIT:
+        draft.reviewed_content = text
+    needs_second = action in APPROVALS and queue.approvals_required == 2
+    if needs_second and draft.first_approver_id is None:
+        clear_lease(draft)
+        draft.status = Draft.Status.AWAITING_SECOND_APPROVAL
+        draft.first_approver = user
+        draft.save()
+        return False
+
+    clear_lease(draft)
+    if action == Action.REJECT:
+        draft.status = Draft.Status.REJECTED
+    elif draft.reviewed_content is not None:
+        draft.status = Draft.Status.EDITED  # approved, with changes somewhere along the way
+    else:
+        draft.status = Draft.Status.APPROVED
+    draft.decided_at = now
+    draft.save()
+    return True
+
+
+def _diff(before: str, after: str) -> str:
+    if before == after:
+        return ""
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True), "draft", "reviewed"
+        )
+    )

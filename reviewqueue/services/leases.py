@@ -1,0 +1,270 @@
+"""Claiming drafts and the life of a lease: renew, release, expiry, loss of permission.
+
+Locking policy: a claim locks the candidate draft row with `FOR UPDATE SKIP LOCKED`, so
+concurrent claimers pass over each other's candidates instead of queueing behind them; every
+other change to a leased draft (decide, renew, release, withdraw, SLA sweep, reaper) locks the
+draft row with a plain `FOR UPDATE` first, so whoever locks second sees the first one's result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from audit import events
+from audit.actors import Actor
+from audit.services import record
+from reviewqueue.models import Draft, Lease, Queue
+from reviewqueue.services.errors import Conflict
+
+REAP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Claim:
+    draft: Draft
+    already_held: bool  # the caller already held this lease; nothing new was claimed
+
+
+def claim_next(*, queue: Queue, user: AbstractBaseUser) -> Claim | None:
+    """Lease the most urgent claimable draft of `queue` to `user` (None if there is none).
+
+    A person holds at most one lease per queue: claiming again returns the draft they hold.
+    Callers check that `user` may review `queue`.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        _one_claim_at_a_time(user, queue)
+        held = _live_lease_of(user, queue, now)
+        if held is not None:
+            return Claim(held, already_held=True)
+        draft = _lock_next_candidate(queue, user, now)
+        if draft is None:
+            return None
+        if draft.status == Draft.Status.IN_REVIEW:  # an expired lease: end it first
+            _end_lease(draft, Lease.End.EXPIRED, now, Actor.system("lease expiry"))
+        draft.status_before_lease = draft.status
+        draft.status = Draft.Status.IN_REVIEW
+        draft.leased_by = user
+        draft.lease_started_at = now
+        draft.lease_expires_at = now + queue.lease_duration
+        draft.save(update_fields=_LEASE_FIELDS)
+        Lease.objects.create(
+            draft=draft, queue=queue, holder=user, started_at=now, expires_at=draft.lease_expires_at
+        )
+        record(
+            events.DRAFT_CLAIMED,
+            actor=Actor.person(user),
+            object_type="draft",
+            object_id=draft.pk,
+            workflow_slug=queue.workflow.slug,
+            data={
+                "queue": queue.slug,
+                "before": {"status": draft.status_before_lease},
+                "after": {"status": draft.status, "lease_expires_at": _iso(draft.lease_expires_at)},
+            },
+        )
+    return Claim(draft, already_held=False)
+
+
+_LEASE_FIELDS = [
+    "status",
+    "status_before_lease",
+    "leased_by",
+    "lease_started_at",
+    "lease_expires_at",
+    "updated_at",
+]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _one_claim_at_a_time(user: AbstractBaseUser, queue: Queue) -> None:
+    # Two claims by the same person on the same queue (a double click, two tabs) must not both
+    # pass the "already holds a lease" check; a transaction-scoped advisory lock serialises them.
+    if connection.vendor == "postgresql":
+        digest = hashlib.blake2b(f"claim:{user.pk}:{queue.pk}".encode(), digest_size=8).digest()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+            )
+
+
+def _live_lease_of(user: AbstractBaseUser, queue: Queue, now: datetime) -> Draft | None:
+    return (
+        Draft.objects.filter(
+            queue=queue, status=Draft.Status.IN_REVIEW, leased_by=user, lease_expires_at__gt=now
+        )
+        .select_related("queue", "workflow", "policy")
+        .first()
+    )
+
+
+def _lock_next_candidate(queue: Queue, user: AbstractBaseUser, now: datetime) -> Draft | None:
+    # Never offer a second approval to the person who gave the first.
+    mine_to_skip = Q(first_approver=user)
+    waiting = Draft.objects.filter(queue=queue, status__in=Draft.CLAIMABLE_STATUSES)
+    expired = Draft.objects.filter(
+        queue=queue, status=Draft.Status.IN_REVIEW, lease_expires_at__lte=now
+    )
+    picks = []
+    for candidates in (waiting, expired):
+        # SKIP LOCKED: a row another claimer has locked is theirs; take the next one.
+        pick = (
+            candidates.exclude(mine_to_skip)
+            .order_by("due_at", "received_at")
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("queue", "workflow", "policy")
+            .first()
+        )
+        if pick is not None:
+            picks.append(pick)
+    if not picks:
+        return None
+    return min(
+        picks, key=lambda d: (d.due_at or datetime.max.replace(tzinfo=now.tzinfo), d.received_at)
+    )
+
+
+def _end_lease(draft: Draft, reason: str, now: datetime, actor: Actor) -> None:
+    """Close the draft's live lease in the history and audit why (the draft row is locked)."""
+    Lease.objects.filter(draft=draft, holder_id=draft.leased_by_id, ended_at__isnull=True).update(
+        ended_at=now, end_reason=reason
+    )
+    action = {
+        Lease.End.EXPIRED: events.LEASE_EXPIRED,
+        Lease.End.RELEASED: events.LEASE_RELEASED,
+        Lease.End.REVOKED: events.LEASE_REVOKED,
+    }.get(reason)
+    if action:
+        record(
+            action,
+            actor=actor,
+            object_type="draft",
+            object_id=draft.pk,
+            workflow_slug=draft.workflow.slug,
+            data={
+                "holder": draft.leased_by.get_username() if draft.leased_by else None,
+                "lease_expires_at": _iso(draft.lease_expires_at),
+                "before": {"status": draft.status},
+                "after": {"status": draft.status_before_lease},
+            },
+        )
+
+
+def return_to_queue(draft: Draft, reason: str, now: datetime, actor: Actor) -> None:
+    """End the live lease and put the draft back where it waited (the draft row is locked)."""
+    _end_lease(draft, reason, now, actor)
+    draft.status = draft.status_before_lease or Draft.Status.QUEUED
+    clear_lease(draft)
+    draft.save(update_fields=_LEASE_FIELDS)
+
+
+def clear_lease(draft: Draft) -> None:
+    draft.status_before_lease = ""
+    draft.leased_by = None
+    draft.lease_started_at = None
+    draft.lease_expires_at = None
+
+
+def lock_leased_draft(draft_id: UUID, user: AbstractBaseUser, now: datetime) -> Draft:
+    """The draft, locked, if `user` holds a live lease on it; else Conflict (409)."""
+    # Lock first: a decision, a renewal or the reaper may be changing this lease right now.
+    draft = (
+        Draft.objects.select_for_update(of=("self",))
+        .select_related("queue__escalation_queue", "queue__workflow", "workflow", "policy")
+        .get(pk=draft_id)
+    )
+    if draft.is_final:
+        raise Conflict("draft_already_final", f"The draft is already {draft.status}.")
+    live = (
+        draft.status == Draft.Status.IN_REVIEW
+        and draft.leased_by_id == user.pk
+        and draft.lease_expires_at is not None
+        and draft.lease_expires_at > now
+    )
+    if not live:
+        raise Conflict("no_live_lease", "You hold no live lease on this draft; claim it first.")
+    return draft
+
+
+def renew_lease(*, draft_id: UUID, user: AbstractBaseUser) -> Draft:
+    now = timezone.now()
+    with transaction.atomic():
+        draft = lock_leased_draft(draft_id, user, now)
+        before = draft.lease_expires_at
+        draft.lease_expires_at = now + draft.queue.lease_duration
+        draft.save(update_fields=["lease_expires_at", "updated_at"])
+        Lease.objects.filter(draft=draft, holder=user, ended_at__isnull=True).update(
+            expires_at=draft.lease_expires_at
+        )
+        record(
+            events.LEASE_RENEWED,
+            actor=Actor.person(user),
+            object_type="draft",
+            object_id=draft.pk,
+            workflow_slug=draft.workflow.slug,
+            data={
+                "before": {"lease_expires_at": _iso(before)},
+                "after": {"lease_expires_at": _iso(draft.lease_expires_at)},
+            },
+        )
+    return draft
+
+
+def release_lease(*, draft_id: UUID, user: AbstractBaseUser) -> Draft:
+    now = timezone.now()
+    with transaction.atomic():
+        draft = lock_leased_draft(draft_id, user, now)
+        return_to_queue(draft, Lease.End.RELEASED, now, Actor.person(user))
+    return draft
+
+
+def expire_leases(*, now: datetime | None = None) -> int:
+    """Return drafts whose lease ran out to their queue. Safe to run on several workers."""
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Draft.objects.filter(status=Draft.Status.IN_REVIEW, lease_expires_at__lte=now)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("workflow", "leased_by")[:REAP_BATCH]
+            )
+            for draft in batch:
+                return_to_queue(draft, Lease.End.EXPIRED, now, Actor.system("lease expiry"))
+        expired += len(batch)
+        if len(batch) < REAP_BATCH:
+            return expired
+
+
+def end_leases_without_permission(
+    *, user_ids: list[int] | None = None, queue_ids: list[int] | None = None, actor: Actor
+) -> int:
+    """End live leases whose holder may no longer review the draft's queue (revocation)."""
+    from reviewqueue.selectors.access import REVIEW, may
+
+    now = timezone.now()
+    leased = Draft.objects.filter(status=Draft.Status.IN_REVIEW)
+    if user_ids is not None:
+        leased = leased.filter(leased_by_id__in=user_ids)
+    if queue_ids is not None:
+        leased = leased.filter(queue_id__in=queue_ids)
+    ended = 0
+    with transaction.atomic():
+        for draft in leased.select_for_update(of=("self",)).select_related(
+            "queue", "leased_by", "workflow"
+        ):
+            if not may(draft.leased_by, REVIEW, draft.queue):
+                return_to_queue(draft, Lease.End.REVOKED, now, actor)
+                ended += 1
+    return ended

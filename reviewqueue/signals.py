@@ -1,0 +1,102 @@
+"""Permission and role changes, however they are made (services, guardian's admin pages, the
+user admin), are audited, and a lost review permission ends the holder's live leases at once."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from audit import events
+from audit.actors import Actor
+from audit.context import current_actor
+from audit.services import record
+from reviewqueue.models import QueueGroupObjectPermission, QueueUserObjectPermission
+from reviewqueue.services.leases import end_leases_without_permission
+from workflows.models import WorkflowGroupObjectPermission, WorkflowUserObjectPermission
+
+PERMISSION_MODELS = [
+    QueueUserObjectPermission,
+    QueueGroupObjectPermission,
+    WorkflowUserObjectPermission,
+    WorkflowGroupObjectPermission,
+]
+
+
+def _actor() -> Actor:
+    return current_actor.get() or Actor.system("unattributed")
+
+
+def _holder(row) -> dict[str, str]:
+    if hasattr(row, "group_id") and row.group_id:
+        return {"group": row.group.name}
+    return {"user": row.user.get_username()}
+
+
+def _affected_user_ids(row) -> list[int]:
+    if getattr(row, "group_id", None):
+        return list(row.group.user_set.values_list("pk", flat=True))
+    return [row.user_id]
+
+
+def _permission_changed(action: str, row) -> None:
+    obj = row.content_object
+    workflow = getattr(obj, "workflow", None) or obj
+    # Nested in the change's transaction when there is one (services, our admin pages).
+    with transaction.atomic():
+        record(
+            action,
+            actor=_actor(),
+            object_type=obj._meta.model_name,
+            object_id=obj.pk,
+            workflow_slug=workflow.slug,
+            data={"permission": row.permission.codename, **_holder(row)},
+        )
+        if action == events.PERMISSION_REVOKED and obj._meta.model_name == "queue":
+            end_leases_without_permission(
+                user_ids=_affected_user_ids(row), queue_ids=[obj.pk], actor=_actor()
+            )
+
+
+def _on_grant(sender, instance, created, **kwargs):
+    if created:
+        _permission_changed(events.PERMISSION_GRANTED, instance)
+
+
+def _on_revoke(sender, instance, **kwargs):
+    _permission_changed(events.PERMISSION_REVOKED, instance)
+
+
+def _on_membership(sender, instance, action, reverse, model, pk_set, **kwargs):
+    if action == "pre_clear":
+        # post_clear carries no pk_set: remember who is being removed.
+        related = instance.user_set.all() if reverse else instance.groups.all()
+        instance._rq_cleared = {r.pk for r in related}
+        return
+    if action == "post_clear":
+        action, pk_set = "post_remove", getattr(instance, "_rq_cleared", set())
+    if action not in ("post_add", "post_remove") or not pk_set:
+        return
+    if reverse:  # group.user_set changed
+        pairs = [(user, instance) for user in User.objects.filter(pk__in=pk_set)]
+    else:  # user.groups changed
+        pairs = [(instance, group) for group in Group.objects.filter(pk__in=pk_set)]
+    name = events.GROUP_MEMBER_ADDED if action == "post_add" else events.GROUP_MEMBER_REMOVED
+    with transaction.atomic():
+        for user, group in pairs:
+            record(
+                name,
+                actor=_actor(),
+                object_type="group",
+                object_id=group.pk,
+                data={"group": group.name, "user": user.get_username()},
+            )
+        if name == events.GROUP_MEMBER_REMOVED:
+            end_leases_without_permission(user_ids=[u.pk for u, _ in pairs], actor=_actor())
+
+
+def connect() -> None:
+    for model in PERMISSION_MODELS:
+        post_save.connect(_on_grant, sender=model, dispatch_uid=f"audit-grant-{model.__name__}")
+        post_delete.connect(_on_revoke, sender=model, dispatch_uid=f"audit-revoke-{model.__name__}")
+    m2m_changed.connect(_on_membership, sender=User.groups.through, dispatch_uid="audit-roles")
