@@ -1,0 +1,162 @@
+"""Claiming: most urgent first, one lease per person per queue, expiry, renewal, release."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from reviewqueue.models import Draft, Lease, Queue
+from reviewqueue.services.leases import expire_leases
+from tests.conftest import person_client
+from tests.reviewqueue.helpers import error_code
+from tests.reviewqueue.review_helpers import make_drafts
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def empty_standard(claims):
+    """claims-standard with the demo's drafts moved out of the way."""
+    Draft.objects.filter(queue__slug="claims-standard").update(status="approved")
+    return Queue.objects.get(slug="claims-standard")
+
+
+def claim(client, slug="claims-standard"):
+    return client.post(f"/api/v1/queues/{slug}/claim")
+
+
+def test_claim_hands_out_the_most_urgent_draft_with_its_lease(claims, empty_standard):
+    later, sooner = make_drafts(claims, 2)
+    Draft.objects.filter(pk=sooner.pk).update(due_at=timezone.now() + timedelta(minutes=5))
+    adjuster = person_client("adjuster")
+
+    response = claim(adjuster)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == str(sooner.pk)
+    assert body["status"] == "in_review"
+    assert body["leased_by"] == "adjuster"
+    draft = Draft.objects.get(pk=sooner.pk)
+    assert draft.lease_expires_at - draft.lease_started_at == timedelta(minutes=15)
+    entry = AuditEntry.objects.get(action="draft.claimed", object_id=str(sooner.pk))
+    assert entry.actor_label == "adjuster"
+    assert Lease.objects.get(draft=draft).holder.username == "adjuster"
+
+
+def test_equal_due_times_go_in_order_of_arrival(claims, empty_standard):
+    first, second = make_drafts(claims, 2)
+    Draft.objects.filter(pk__in=[first.pk, second.pk]).update(due_at=timezone.now())
+    Draft.objects.filter(pk=second.pk).update(received_at=first.received_at + timedelta(seconds=1))
+    assert claim(person_client("adjuster")).json()["id"] == str(first.pk)
+
+
+def test_claiming_again_returns_the_draft_already_held(claims, empty_standard):
+    make_drafts(claims, 3)
+    adjuster = person_client("adjuster")
+    first = claim(adjuster).json()
+    again = claim(adjuster).json()
+    assert again["id"] == first["id"]
+    assert Lease.objects.filter(holder__username="adjuster").count() == 1
+
+
+def test_claim_skips_drafts_leased_by_others(claims, empty_standard):
+    make_drafts(claims, 2)
+    mine = claim(person_client("senior_adjuster")).json()
+    theirs = claim(person_client("senior_adjuster2")).json()
+    assert mine["id"] != theirs["id"]
+
+
+def test_nothing_to_claim_is_204(empty_standard):
+    response = claim(person_client("adjuster"))
+    assert response.status_code == 204
+    assert response.content == b""
+
+
+def test_an_expired_lease_makes_the_draft_claimable_again(claims, empty_standard):
+    [draft] = make_drafts(claims, 1)
+    adjuster, senior = person_client("adjuster"), person_client("senior_adjuster")
+    assert claim(adjuster).json()["id"] == str(draft.pk)
+    assert claim(senior).status_code == 204
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        taken = claim(senior)
+        assert taken.json()["id"] == str(draft.pk)
+        late = adjuster.post(
+            f"/api/v1/drafts/{draft.pk}/decisions", {"action": "approve"}, format="json"
+        )
+    assert late.status_code == 409
+    assert error_code(late) == "no_live_lease"
+    assert AuditEntry.objects.filter(action="lease.expired", object_id=str(draft.pk)).exists()
+    ended = Lease.objects.get(draft=draft, holder__username="adjuster")
+    assert ended.end_reason == "expired"
+
+
+def test_the_reaper_returns_expired_drafts_to_their_queue(claims, empty_standard):
+    [draft] = make_drafts(claims, 1, escalate={"reason": "unsure"})
+    Draft.objects.filter(pk=draft.pk).update(
+        queue=empty_standard
+    )  # an escalated draft waiting here
+    claim(person_client("adjuster"))
+    assert expire_leases(now=timezone.now() + timedelta(minutes=16)) == 1
+    draft.refresh_from_db()
+    assert draft.status == "escalated"  # back to what it was waiting as
+    assert draft.leased_by is None
+    assert expire_leases(now=timezone.now() + timedelta(minutes=16)) == 0
+
+
+def test_renewing_extends_the_lease(claims, empty_standard):
+    [draft] = make_drafts(claims, 1)
+    adjuster = person_client("adjuster")
+    claim(adjuster)
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        response = adjuster.post(f"/api/v1/drafts/{draft.pk}/lease")
+        renewed_at = timezone.now()
+    assert response.status_code == 200
+    draft.refresh_from_db()
+    assert abs(draft.lease_expires_at - (renewed_at + timedelta(minutes=15))) < timedelta(seconds=5)
+    assert AuditEntry.objects.filter(action="lease.renewed", object_id=str(draft.pk)).exists()
+    assert Lease.objects.get(draft=draft).expires_at == draft.lease_expires_at
+
+
+def test_releasing_puts_the_draft_back(claims, empty_standard):
+    [draft] = make_drafts(claims, 1)
+    adjuster = person_client("adjuster")
+    claim(adjuster)
+    response = adjuster.post(f"/api/v1/drafts/{draft.pk}/release")
+    assert response.status_code == 200
+    assert response.json()["status"] == "queued"
+    assert AuditEntry.objects.filter(action="lease.released", object_id=str(draft.pk)).exists()
+    assert claim(person_client("senior_adjuster")).json()["id"] == str(draft.pk)
+
+
+@pytest.mark.parametrize("path", ["lease", "release"])
+def test_renew_or_release_without_a_live_lease_is_409(claims, empty_standard, path):
+    [draft] = make_drafts(claims, 1)
+    claim(person_client("senior_adjuster"))
+    response = person_client("adjuster").post(f"/api/v1/drafts/{draft.pk}/{path}")
+    assert response.status_code == 409
+    assert error_code(response) == "no_live_lease"
+    assert Draft.objects.get(pk=draft.pk).leased_by == User.objects.get(username="senior_adjuster")
+
+
+def test_claim_on_a_queue_one_may_view_but_not_review_is_403(claims):
+    from guardian.shortcuts import assign_perm
+
+    outsider = User.objects.create_user("viewer_only")
+    assign_perm("view_queue", outsider, Queue.objects.get(slug="claims-senior"))
+    response = claim(person_client("viewer_only"), "claims-senior")
+    assert response.status_code == 403
+    assert error_code(response) == "permission_denied"
+
+
+def test_claim_on_a_queue_one_may_not_view_is_404_like_a_missing_queue(claims):
+    adjuster = person_client("adjuster")
+    hidden, missing = claim(adjuster, "claims-senior"), claim(adjuster, "no-such-queue")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
