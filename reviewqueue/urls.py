@@ -4,9 +4,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from reviewqueue import views
+from reviewqueue.web import inbox, review
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", inbox.home, name="home"),
+    path("queues/<slug:slug>/claim/", inbox.claim, name="queue-claim"),
+    path("drafts/<uuid:draft_id>/", review.review, name="draft"),
+    path("drafts/<uuid:draft_id>/decide/", review.decide, name="draft-decide"),
+    path("drafts/<uuid:draft_id>/release/", review.release, name="draft-release"),
+    path("drafts/<uuid:draft_id>/renew/", review.renew, name="draft-renew"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

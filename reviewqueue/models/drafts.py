@@ -109,12 +109,15 @@ class Draft(models.Model):
                 name="draft_leased_idx",
                 condition=Q(status="in_review"),
             ),
-            # The SLA sweep: undecided drafts by due time.
+            # The SLA sweep: undecided drafts by due time. Its predicate names sla_breached_at so
+            # the planner can never pick it for the claim query (which it would walk across
+            # every queue); the claim has draft_claimable_idx.
             models.Index(
                 fields=["due_at"],
                 name="draft_sla_idx",
                 condition=Q(
-                    status__in=["queued", "escalated", "awaiting_second_approval", "in_review"]
+                    status__in=["queued", "escalated", "awaiting_second_approval", "in_review"],
+                    sla_breached_at__isnull=True,
                 ),
             ),
         ]

@@ -44,6 +44,7 @@ def claim_next(*, queue: Queue, user: AbstractBaseUser) -> Claim | None:
         _one_claim_at_a_time(user, queue)
         held = _live_lease_of(user, queue, now)
         if held is not None:
+            held.queue, held.workflow = queue, queue.workflow
             return Claim(held, already_held=True)
         draft = _lock_next_candidate(queue, user, now)
         if draft is None:
@@ -104,7 +105,7 @@ def _live_lease_of(user: AbstractBaseUser, queue: Queue, now: datetime) -> Draft
         Draft.objects.filter(
             queue=queue, status=Draft.Status.IN_REVIEW, leased_by=user, lease_expires_at__gt=now
         )
-        .select_related("queue", "workflow", "policy")
+        .select_related("policy")
         .first()
     )
 
@@ -123,13 +124,15 @@ def _lock_next_candidate(queue: Queue, user: AbstractBaseUser, now: datetime) ->
             candidates.exclude(mine_to_skip)
             .order_by("due_at", "received_at")
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related("queue", "workflow", "policy")
+            .select_related("policy")
             .first()
         )
         if pick is not None:
             picks.append(pick)
     if not picks:
         return None
+    for pick in picks:  # the caller's queue (with its workflow) is already loaded
+        pick.queue, pick.workflow = queue, queue.workflow
     return min(
         picks, key=lambda d: (d.due_at or datetime.max.replace(tzinfo=now.tzinfo), d.received_at)
     )

@@ -119,7 +119,17 @@ def test_an_adjuster_signs_in_and_sees_only_the_standard_claims_queue(page, live
     assert path_of(page, live_server) == "/"
     expect(page.get_by_text("Roles:")).to_be_visible()
     headers = page.get_by_test_id("queues").locator("thead th").all_inner_texts()
-    assert headers == ["Queue", "Workflow", "SLA", "Approvals", "You may"]
+    assert headers == [
+        "Queue",
+        "Workflow",
+        "Waiting",
+        "In review",
+        "Oldest due",
+        "SLA",
+        "Approvals",
+        "Next",
+        "You may",
+    ]
     assert visible_queues(page) == {"claims-standard": "view and review"}
     for slug in FINANCE_QUEUES:
         expect(page.get_by_text(slug)).to_have_count(0)

@@ -1,0 +1,101 @@
+"""The decision form on the review page.
+
+It checks what the decision service expects its callers to check (the action, text to edit, a
+reason to escalate); the service itself judges the error category and the lease.
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from reviewqueue.api.serializers import MAX_CONTENT_CHARS
+from reviewqueue.models import Decision, Draft
+from reviewqueue.services.errors import Invalid
+from workflows.models import ErrorCategory
+
+Action = Decision.Action
+
+
+def _lf(text: str) -> str:
+    # Browsers submit a textarea's line breaks as CRLF whatever the original text used.
+    return text.replace("\r\n", "\n")
+
+
+class DecisionForm(forms.Form):
+    action = forms.ChoiceField(label="Decision", widget=forms.RadioSelect)
+    content = forms.CharField(
+        label="Text",
+        required=False,
+        strip=False,
+        max_length=MAX_CONTENT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "true"}),
+        help_text="Change it here and choose “Edit” to approve your corrected version.",
+    )
+    error_category = forms.ChoiceField(
+        label="Error category",
+        required=False,
+        help_text="What was wrong with the draft. Required to edit or reject.",
+    )
+    comment = forms.CharField(
+        label="Comment",
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    reason = forms.CharField(
+        label="Reason for escalating",
+        required=False,
+        max_length=2000,
+        help_text="Required to escalate.",
+    )
+
+    def __init__(self, *args, draft: Draft, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, initial={"content": draft.current_content}, **kwargs)
+        self.draft = draft
+        escalation = draft.queue.escalation_queue if draft.queue else None
+        actions = [
+            (Action.APPROVE, "Approve as written"),
+            (Action.EDIT, "Edit: approve with my changes"),
+            (Action.REJECT, "Reject"),
+        ]
+        if escalation is not None:
+            actions.append((Action.ESCALATE, f"Escalate to {escalation.slug}"))
+        self.fields["action"].choices = actions
+        categories = ErrorCategory.objects.filter(workflow_id=draft.workflow_id, is_active=True)
+        self.fields["error_category"].choices = [("", "—")] + [
+            (category.slug, category.label) for category in categories
+        ]
+
+    def clean_content(self) -> str:
+        return _lf(self.cleaned_data["content"])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        action = data.get("action")
+        content = data.get("content")
+        if action == Action.EDIT:
+            if not content or not content.strip():
+                self.add_error("content", "Write the corrected text to edit.")
+            elif content == _lf(self.draft.current_content):
+                self.add_error("content", "The text is unchanged: choose “Approve as written”.")
+        if action == Action.ESCALATE and not data.get("reason", "").strip():
+            self.add_error("reason", "Say why you escalate.")
+        return data
+
+    def decision(self) -> dict:
+        """The cleaned form as keyword arguments for `decisions.decide`."""
+        data = self.cleaned_data
+        return {
+            "action": data["action"],
+            "content": data["content"] if data["action"] == Action.EDIT else None,
+            "error_category": data["error_category"] or None,
+            "comment": data["comment"],
+            "reason": data["reason"],
+        }
+
+    def add_refusal(self, exc: Invalid) -> None:
+        """Show the service's validation refusal next to the fields it names."""
+        names = [name if name in self.fields else None for name in exc.fields] or [None]
+        for name in names:
+            self.add_error(name, exc.message)

@@ -1,0 +1,51 @@
+"""The reviewer's inbox (the home page) and claiming the next draft of a queue."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from reviewqueue.models import Queue
+from reviewqueue.selectors.access import REVIEW, access_queue
+from reviewqueue.selectors.queues import queue_overview
+from reviewqueue.services import leases
+from reviewqueue.services.errors import NotAllowed
+from reviewqueue.web.refusals import refused
+from reviewqueue.web.security import content_security_policy
+
+
+@content_security_policy
+@login_required
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    context = {
+        "queues": queue_overview(request.user),
+        "roles": sorted(group.name for group in request.user.groups.all()),
+    }
+    return render(request, "home.html", context)
+
+
+@content_security_policy
+@login_required
+@require_POST
+def claim(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        queue = access_queue(request.user, slug, REVIEW)
+    except Queue.DoesNotExist as missing:
+        raise Http404("No such queue.") from missing
+    except NotAllowed as exc:
+        return refused(request, exc)
+    claimed = leases.claim_next(queue=queue, user=request.user)
+    if claimed is None:
+        messages.info(request, f"Nothing waiting in {queue.slug}.")
+        return redirect("home")
+    if claimed.already_held:
+        messages.info(
+            request,
+            f"You are already reviewing {claimed.draft.external_id} in {queue.slug}: "
+            "decide or release it before claiming another.",
+        )
+    return redirect("draft", draft_id=claimed.draft.pk)

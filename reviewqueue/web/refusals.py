@@ -1,0 +1,25 @@
+"""The page shown when a service refuses a reviewer's action (403 or 409)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from reviewqueue.models import Draft
+from reviewqueue.services.errors import Conflict, ReviewRefused
+
+
+def refused(
+    request: HttpRequest,
+    exc: ReviewRefused,
+    *,
+    draft: Draft | None = None,
+    unsaved_text: str | None = None,
+) -> HttpResponse:
+    """403 for what the person may not do, 409 for what the draft's state does not allow now.
+
+    `unsaved_text` is the reviewer's edited text, shown again so a lost lease loses no work.
+    """
+    status = 409 if isinstance(exc, Conflict) else 403
+    context = {"refusal": exc, "draft": draft, "unsaved_text": unsaved_text, "status": status}
+    return render(request, "review/refused.html", context, status=status)

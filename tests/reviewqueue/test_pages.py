@@ -1,0 +1,328 @@
+"""The reviewer's pages: inbox, claim, review page, decisions, and what they refuse."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from reviewqueue.models import Decision, Draft, Queue
+from reviewqueue.web.security import CONTENT_SECURITY_POLICY
+from tests.reviewqueue.review_helpers import make_drafts
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT = "<script>alert(1)</script>"
+RLO = "\u202e"
+
+
+@pytest.fixture(autouse=True)
+def quiet_queues(demo):
+    """Only the drafts each test makes are waiting."""
+    Draft.objects.update(status="approved")
+
+
+def signed_in(username: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def text(response) -> str:
+    # Times in words ("4 hours") are joined by no-break spaces.
+    return response.content.decode().replace("\xa0", " ")
+
+
+def without_csrf_token(response) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", text(response))
+
+
+def claim(client: Client, slug: str = "claims-standard"):
+    return client.post(f"/queues/{slug}/claim/")
+
+
+def claimed(client: Client, draft: Draft) -> Draft:
+    response = claim(client)
+    assert response.status_code == 302 and response.url == f"/drafts/{draft.pk}/"
+    return Draft.objects.get(pk=draft.pk)
+
+
+def decide(client: Client, draft: Draft, **form):
+    return client.post(f"/drafts/{draft.pk}/decide/", form)
+
+
+def test_the_inbox_shows_an_adjuster_only_the_standard_claims_queue(claims):
+    make_drafts(claims, 2)
+    response = signed_in("adjuster").get("/")
+    assert response.status_code == 200
+    assert [q.slug for q in response.context["queues"]] == ["claims-standard"]
+    page = text(response)
+    assert "claims-senior" not in page and "finance-review" not in page
+    assert "Claim next" in page and 'action="/queues/claims-standard/claim/"' in page
+    assert "4 hours" in page and "4:00:00" not in page
+    [queue] = response.context["queues"]
+    assert queue.waiting == 2 and queue.in_review == 0
+    assert "in 3 hours" in page  # the oldest waiting draft, due within the 4-hour SLA
+
+
+def test_the_inbox_shows_a_controller_the_three_finance_queues():
+    response = signed_in("controller").get("/")
+    assert {q.slug for q in response.context["queues"]} == {
+        "finance-review",
+        "finance-critical",
+        "finance-escalations",
+    }
+    assert "claims-standard" not in text(response)
+
+
+def test_the_inbox_tells_a_person_without_queues_to_ask_an_admin():
+    response = signed_in("auditor").get("/")
+    assert "You may not view any review queue. Ask an admin for access." in text(response)
+    assert "Claim next" not in text(response)
+
+
+def test_a_signed_out_visit_goes_to_the_login_page(claims):
+    [draft] = make_drafts(claims, 1)
+    for path in ("/", f"/drafts/{draft.pk}/"):
+        response = Client().get(path)
+        assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+def test_claim_next_leases_the_draft_and_opens_its_review_page(claims):
+    [draft] = make_drafts(claims, 1, title="Claim 1 summary")
+    adjuster = signed_in("adjuster")
+    draft = claimed(adjuster, draft)
+    assert draft.status == "in_review" and draft.leased_by.username == "adjuster"
+    page = adjuster.get(f"/drafts/{draft.pk}/")
+    assert page.status_code == 200
+    assert page.context["holds_lease"] and page.context["form"] is not None
+    assert "Claim 1 summary" in text(page) and 'data-testid="lease-expiry"' in text(page)
+    assert "Renew lease" in text(page) and "Release" in text(page)
+
+
+def test_claiming_an_empty_queue_goes_back_to_the_inbox_with_a_message():
+    response = signed_in("adjuster").post("/queues/claims-standard/claim/", follow=True)
+    assert response.redirect_chain == [("/", 302)]
+    assert "Nothing waiting in claims-standard." in text(response)
+
+
+def test_claiming_with_a_draft_in_hand_returns_to_that_draft(claims):
+    first, _second = make_drafts(claims, 2)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, first)
+    response = claim(adjuster, "claims-standard")
+    assert response.url == f"/drafts/{first.pk}/"
+    assert "You are already reviewing" in text(adjuster.get(response.url))
+
+
+def test_approving_through_the_form_finishes_the_draft_and_says_so(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    response = decide(adjuster, draft, action="approve", comment="Looks right.")
+    assert response.status_code == 302 and response.url == "/"
+    draft.refresh_from_db()
+    assert draft.status == "approved" and draft.leased_by is None
+    assert Decision.objects.get(draft=draft).comment == "Looks right."
+    assert f"Approved {draft.external_id}." in text(adjuster.get("/"))
+
+
+def test_editing_stores_the_new_text_with_plain_line_breaks(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    response = decide(
+        adjuster,
+        draft,
+        action="edit",
+        content="Corrected first line.\r\nSecond line.",
+        error_category="hallucinated_fact",
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == "edited"
+    assert draft.current_content == "Corrected first line.\nSecond line."
+    assert f"Approved {draft.external_id} with your edits." in text(adjuster.get("/"))
+    page = text(adjuster.get(f"/drafts/{draft.pk}/"))
+    assert "(as edited by a reviewer)" in page and "Original AI draft" in page
+    assert "+Corrected first line." in page and "error category: Hallucinated fact" in page
+
+
+def test_edit_without_a_category_is_shown_again_with_the_error_and_changes_nothing(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    response = decide(adjuster, draft, action="edit", content="Better text.", error_category="")
+    assert response.status_code == 400
+    assert response.context["form"].errors["error_category"] == [
+        "An error category is required to edit."
+    ]
+    assert "An error category is required to edit." in text(response)
+    assert "Better text." in text(response)  # what the reviewer typed is kept
+    draft.refresh_from_db()
+    assert draft.status == "in_review" and draft.reviewed_content is None
+    assert not Decision.objects.filter(draft=draft).exists()
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({"action": "edit", "error_category": "tone"}, "content"),  # the text left unchanged
+        ({"action": "escalate", "reason": "  "}, "reason"),
+        ({"action": "shrug"}, "action"),
+        ({"action": "reject", "error_category": "no_such_category"}, "error_category"),
+    ],
+)
+def test_an_incomplete_decision_is_a_400_next_to_its_field(claims, form, field):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    if form.get("action") == "edit":
+        form["content"] = draft.content
+    response = decide(adjuster, draft, **form)
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == [field]
+    assert Draft.objects.get(pk=draft.pk).status == "in_review"
+
+
+def test_escalating_moves_the_draft_to_the_escalation_queue(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    response = decide(adjuster, draft, action="escalate", reason="Coverage unclear.")
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == "escalated" and draft.queue.slug == "claims-escalations"
+    assert f"Escalated {draft.external_id} to claims-escalations." in text(adjuster.get("/"))
+    history = text(signed_in("senior_adjuster").get(f"/drafts/{draft.pk}/"))
+    assert "<strong>Escalate</strong> by adjuster" in history
+    assert "Reason: Coverage unclear." in history
+
+
+def test_deciding_after_releasing_is_a_409_that_keeps_the_unsaved_text(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    released = adjuster.post(f"/drafts/{draft.pk}/release/")
+    assert released.status_code == 302 and released.url == "/"
+    assert Draft.objects.get(pk=draft.pk).status == "queued"
+    response = decide(adjuster, draft, action="edit", content="My rewrite.", error_category="tone")
+    assert response.status_code == 409
+    assert "You hold no live lease on this draft" in text(response)
+    assert "My rewrite." in text(response)
+    assert adjuster.post(f"/drafts/{draft.pk}/renew/").status_code == 409
+
+
+def test_renewing_extends_the_lease_and_stays_on_the_review_page(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    before = claimed(adjuster, draft).lease_expires_at
+    Draft.objects.filter(pk=draft.pk).update(lease_expires_at=before - timedelta(minutes=10))
+    response = adjuster.post(f"/drafts/{draft.pk}/renew/")
+    assert response.status_code == 302 and response.url == f"/drafts/{draft.pk}/"
+    assert Draft.objects.get(pk=draft.pk).lease_expires_at > before - timedelta(seconds=5)
+
+
+def test_the_review_page_is_read_only_for_someone_without_the_lease(claims):
+    [draft] = make_drafts(claims, 1)
+    claimed(signed_in("adjuster"), draft)
+    response = signed_in("senior_adjuster").get(f"/drafts/{draft.pk}/")
+    assert response.status_code == 200
+    assert response.context["form"] is None and not response.context["holds_lease"]
+    assert "another reviewer is working on this draft" in text(response)
+    assert 'data-testid="lease-expiry"' not in text(response)
+    assert decide(signed_in("senior_adjuster"), draft, action="approve").status_code == 409
+
+
+def test_a_controller_gets_the_same_404_for_a_claims_draft_as_for_a_missing_one(claims):
+    [draft] = make_drafts(claims, 1)
+    controller = signed_in("controller")
+    hidden = controller.get(f"/drafts/{draft.pk}/")
+    missing = controller.get("/drafts/00000000-0000-0000-0000-000000000000/")
+    assert hidden.status_code == missing.status_code == 404
+    assert without_csrf_token(hidden) == without_csrf_token(missing)
+    assert draft.external_id not in text(hidden)
+    for action in ("decide", "release", "renew"):
+        assert controller.post(f"/drafts/{draft.pk}/{action}/").status_code == 404
+    assert claim(controller, "claims-standard").status_code == 404
+    assert claim(controller, "no-such-queue").status_code == 404
+
+
+def test_a_person_who_may_only_view_a_queue_gets_403_on_claim_and_decide(claims):
+    [draft] = make_drafts(claims, 1)
+    viewer = User.objects.create_user(username="viewer", password="x")
+    assign_perm("view_queue", viewer, Queue.objects.get(slug="claims-standard"))
+    client = Client()
+    client.force_login(viewer)
+    page = client.get(f"/drafts/{draft.pk}/")
+    assert page.status_code == 200 and page.context["form"] is None
+    assert "you may view this queue but not review it" in text(page)
+    response = claim(client, "claims-standard")
+    assert response.status_code == 403
+    assert "You may view this queue but not review it." in text(response)
+    assert decide(client, draft, action="approve").status_code == 403
+    assert Draft.objects.get(pk=draft.pk).status == "queued"
+    inbox = text(client.get("/"))
+    assert "Claim next" not in inbox and ">view<" in inbox
+
+
+def test_pages_answer_get_or_post_only(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    assert adjuster.get("/queues/claims-standard/claim/").status_code == 405
+    assert adjuster.get(f"/drafts/{draft.pk}/decide/").status_code == 405
+    assert adjuster.post(f"/drafts/{draft.pk}/").status_code == 405
+
+
+def test_markup_in_a_draft_is_shown_as_text(claims):
+    [draft] = make_drafts(
+        claims,
+        1,
+        title=SCRIPT,
+        content=f"Before {SCRIPT} after",
+        sources=[
+            {"id": "s1", "title": SCRIPT, "uri": "javascript:alert(1)", "excerpt": SCRIPT},
+            {"id": "s2", "title": "Policy", "uri": "https://docs.example/p?a=1&b=2"},
+        ],
+        metadata={"items": SCRIPT, "nested": {"a": [1, 2]}},
+    )
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    page = text(adjuster.get(f"/drafts/{draft.pk}/"))
+    assert "<script>" not in page
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 6  # title x2, text x2, ...
+    assert 'href="javascript:' not in page and "(not a web link)" in page
+    assert 'href="https://docs.example/p?a=1&amp;b=2"' in page
+    assert "{&quot;a&quot;: [1, 2]}" in page
+
+
+def test_direction_control_characters_are_flagged(claims):
+    plain, tricky = make_drafts(claims, 2)
+    Draft.objects.filter(pk=tricky.pk).update(content=f"Pay {RLO}0001$ now")
+    adjuster = signed_in("adjuster")
+    warning = "This text contains invisible direction-control characters."
+    assert warning not in text(adjuster.get(f"/drafts/{plain.pk}/"))
+    page = text(adjuster.get(f"/drafts/{tricky.pk}/"))
+    assert warning in page and "Pay [U+202E]0001$ now" in page
+
+
+def test_the_pages_send_a_content_security_policy(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    assert CONTENT_SECURITY_POLICY == "default-src 'self'; style-src 'self' 'unsafe-inline'"
+    responses = [adjuster.get("/"), adjuster.get(f"/drafts/{draft.pk}/"), claim(adjuster)]
+    responses.append(decide(adjuster, draft, action="reject"))  # a 400 re-render
+    for response in responses:
+        assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_an_overdue_queue_says_so(claims):
+    [draft] = make_drafts(claims, 1)
+    Draft.objects.filter(pk=draft.pk).update(due_at=timezone.now() - timedelta(minutes=30))
+    page = text(signed_in("adjuster").get("/"))
+    assert "overdue by 30" in page and 'class="overdue"' in page
