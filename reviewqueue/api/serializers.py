@@ -29,10 +29,17 @@ def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
     return serializers.CharField(max_length=max_length, trim_whitespace=False, **kwargs)
 
 
+def validate_source_uri(value: str) -> str:
+    # Reviewers click these: only web links, never javascript: or data: ones.
+    if value and urlsplit(value).scheme.lower() not in ("http", "https"):
+        raise serializers.ValidationError("Must be an http or https URL.", code="invalid_uri")
+    return value
+
+
 class SourceIn(StrictSerializer):
     id = _text(200)
     title = _text(300, required=False, allow_blank=True)
-    uri = _text(2000, required=False, allow_blank=True)
+    uri = _text(2000, required=False, allow_blank=True, validators=[validate_source_uri])
     excerpt = _text(10_000, required=False, allow_blank=True)
 
 

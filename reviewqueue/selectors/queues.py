@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Min, Q
+from django.utils import timezone
 
 from reviewqueue.models import Draft, Queue
 from reviewqueue.selectors.access import REVIEW, VIEW, queues_for
 
-_waiting = Q(drafts__status__in=Draft.CLAIMABLE_STATUSES)
-
 
 def queue_overview(user: AbstractBaseUser) -> list[Queue]:
-    """Queues the person may view, each with `waiting`, `in_review`, `oldest_due_at` and
-    `may_review` set. Two queries, whatever the number of queues."""
+    """Queues the person may view, with `waiting` (claimable now, expired leases included),
+    `in_review`, `oldest_due_at` and `may_review` set. Two queries, whatever the queue count."""
+    now = timezone.now()
+    expired = Q(drafts__status=Draft.Status.IN_REVIEW, drafts__lease_expires_at__lte=now)
+    _waiting = Q(drafts__status__in=Draft.CLAIMABLE_STATUSES) | expired
+    live = Q(drafts__status=Draft.Status.IN_REVIEW, drafts__lease_expires_at__gt=now)
     reviewable = set(queues_for(user, REVIEW).values_list("pk", flat=True))
     queues = list(
         queues_for(user, VIEW)
         .select_related("workflow", "escalation_queue")
         .annotate(
             waiting=Count("drafts", filter=_waiting),
-            in_review=Count("drafts", filter=Q(drafts__status=Draft.Status.IN_REVIEW)),
+            in_review=Count("drafts", filter=live),
             oldest_due_at=Min("drafts__due_at", filter=_waiting),
         )
         .order_by("slug")

@@ -37,8 +37,8 @@ def decide(
     """Record the lease holder's decision and move the draft on, with its audit entry.
 
     Raises NotAllowed (403), Conflict (409) or Invalid (400); nothing changes when it does.
-    The API has already checked that `content` (edit) and `reason` (escalate) are present.
     """
+    _check_inputs(action, content, reason)
     now = timezone.now()
     with transaction.atomic():
         draft = lock_leased_draft(draft_id, user, now)
@@ -97,6 +97,18 @@ def decide(
                 **entry,
             )
     return decision
+
+
+def _check_inputs(action: str, content: str | None, reason: str) -> None:
+    """The rules every caller (API, pages, commands) gets, whatever it validated itself."""
+    if action not in Action.values:
+        raise Invalid(
+            "validation_error", f"Unknown action {action!r}.", {"action": "invalid_choice"}
+        )
+    if action == Action.EDIT and not content:
+        raise Invalid("validation_error", "An edit needs the new content.", {"content": "required"})
+    if action == Action.ESCALATE and not reason:
+        raise Invalid("validation_error", "Escalating needs a reason.", {"reason": "required"})
 
 
 def _category(draft: Draft, action: str, slug: str | None) -> ErrorCategory | None:

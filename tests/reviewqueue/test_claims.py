@@ -160,3 +160,17 @@ def test_claim_on_a_queue_one_may_not_view_is_404_like_a_missing_queue(claims):
     hidden, missing = claim(adjuster, "claims-senior"), claim(adjuster, "no-such-queue")
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json() == missing.json()
+
+
+def test_the_queue_list_counts_drafts_with_expired_leases_as_waiting(claims, empty_standard):
+    make_drafts(claims, 2)
+    claim(person_client("adjuster"))
+
+    def standard(client):
+        queues = client.get("/api/v1/queues").json()["results"]
+        return next(q for q in queues if q["slug"] == "claims-standard")
+
+    senior = person_client("senior_adjuster")
+    assert (standard(senior)["waiting"], standard(senior)["in_review"]) == (1, 1)
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        assert (standard(senior)["waiting"], standard(senior)["in_review"]) == (2, 0)

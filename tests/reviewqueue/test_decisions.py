@@ -272,3 +272,22 @@ class TestTwoPersonApproval:
         post_decision(client, critical.pk, action="approve")
         assert client.post("/api/v1/queues/claims-critical/claim").status_code == 204
         assert Queue.objects.get(slug="claims-critical").approvals_required == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"action": "shrug"}, "action"),
+        ({"action": "edit", "error_category": "tone"}, "content"),
+        ({"action": "escalate"}, "reason"),
+    ],
+)
+def test_the_decision_service_checks_its_own_inputs(claims, kwargs, field):
+    from reviewqueue.services.errors import Invalid
+
+    [draft] = make_drafts(claims, 1)
+    claim(person_client("adjuster"), "claims-standard")
+    with pytest.raises(Invalid) as refused:
+        decide(draft_id=draft.pk, user=User.objects.get(username="adjuster"), **kwargs)
+    assert field in refused.value.fields
+    assert Draft.objects.get(pk=draft.pk).status == "in_review"

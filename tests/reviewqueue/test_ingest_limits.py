@@ -177,3 +177,9 @@ def test_limits_at_the_boundary_are_accepted(claims_producer):
         confidence=1,
     )
     assert post_json(claims_producer, DRAFTS, body).status_code == 201
+
+
+@pytest.mark.parametrize("uri", ["javascript:alert(1)", "data:text/html,x", "file:///etc/passwd"])
+def test_source_links_must_be_web_links(claims_producer, nothing_stored, uri):
+    response = post_json(claims_producer, DRAFTS, draft_body(sources=[{"id": "s", "uri": uri}]))
+    assert field_codes(response) == {"sources.0.uri": ["invalid_uri"]}
