@@ -155,7 +155,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # WhiteNoise serves static files from the web process (admin, API docs, icons); with finders on,
 # it works without a collectstatic step, which production may still run for speed.
 WHITENOISE_USE_FINDERS = True
