@@ -1,15 +1,10 @@
 from django.contrib import admin
 
-from audit.models import AuditEntry
+from audit.models import AuditCheckpoint, AuditEntry, AuditSeal
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the log is appended to by services, never edited by hand."""
-
-    list_display = ["id", "occurred_at", "action", "actor_label", "object_type", "object_id"]
-    list_filter = ["action", "actor_type"]
-    search_fields = ["object_id", "actor_label", "request_id"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The log is appended to by services, never edited by hand (and the database refuses)."""
 
     def has_add_permission(self, request):
         return False
@@ -19,3 +14,20 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "occurred_at", "action", "actor_label", "object_type", "object_id"]
+    list_filter = ["action", "actor_type"]
+    search_fields = ["object_id", "actor_label", "request_id"]
+
+
+@admin.register(AuditSeal)
+class AuditSealAdmin(ReadOnlyAdmin):
+    list_display = ["position", "entry_id", "hash", "sealed_at"]
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ["position", "head_hash", "created_at"]

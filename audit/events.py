@@ -27,6 +27,11 @@ PERMISSION_GRANTED = "permission.granted"
 PERMISSION_REVOKED = "permission.revoked"
 GROUP_MEMBER_ADDED = "group.member_added"
 GROUP_MEMBER_REMOVED = "group.member_removed"
+DRAFT_PURGED = "draft.purged"
+LOGIN_SUCCEEDED = "auth.login"
+LOGIN_FAILED = "auth.login_failed"
+AUDIT_EXPORTED = "audit.exported"
+AUDIT_CHECKPOINT = "audit.checkpoint_recorded"
 
 REGISTERED: dict[str, str] = {
     DRAFT_RECEIVED: "A producer's draft was accepted.",
@@ -52,4 +57,9 @@ REGISTERED: dict[str, str] = {
     PERMISSION_REVOKED: "An object permission was revoked from a person or role.",
     GROUP_MEMBER_ADDED: "A person was added to a role.",
     GROUP_MEMBER_REMOVED: "A person was removed from a role.",
+    DRAFT_PURGED: "A draft's text was purged after its workflow's retention period.",
+    LOGIN_SUCCEEDED: "A person signed in.",
+    LOGIN_FAILED: "A sign-in failed.",
+    AUDIT_EXPORTED: "Someone downloaded an export of the audit log (with its filters).",
+    AUDIT_CHECKPOINT: "The chain's head was recorded as a checkpoint and mailed to auditors.",
 }

@@ -2,12 +2,36 @@ from django.contrib import admin
 from django.db import transaction
 from guardian.admin import GuardedModelAdmin
 
+from audit.actors import Actor
+from audit.changes import changed, snapshot
+from audit.services import record
 from reviewqueue.models import Draft, Queue
 
 
 class AtomicGuardedAdmin(GuardedModelAdmin):
     """Guardian's object-permission pages, each change in one transaction with its audit entry
-    (written by reviewqueue/signals.py)."""
+    (written by reviewqueue/signals.py); edits of the object itself audited with before / after.
+    """
+
+    audit_object_type = ""
+
+    def save_model(self, request, obj, form, change):
+        # The admin's change view already runs in a transaction: the entry commits with the edit.
+        before = snapshot(type(obj).objects.get(pk=obj.pk)) if change else {}
+        super().save_model(request, obj, form, change)
+        after = snapshot(obj)
+        diff = changed(before, after) if change else {"after": after}
+        if change and not diff["after"]:
+            return
+        record(
+            f"{self.audit_object_type}.{'changed' if change else 'created'}",
+            actor=Actor.person(request.user),
+            object_type=self.audit_object_type,
+            object_id=obj.pk,
+            workflow_slug=getattr(getattr(obj, "workflow", None), "slug", "")
+            or getattr(obj, "slug", ""),
+            data=diff,
+        )
 
     def obj_perms_manage_user_view(self, request, object_pk, user_id):
         with transaction.atomic():
@@ -20,6 +44,7 @@ class AtomicGuardedAdmin(GuardedModelAdmin):
 
 @admin.register(Queue)
 class QueueAdmin(AtomicGuardedAdmin):
+    audit_object_type = "queue"
     list_display = ["slug", "workflow", "sla", "lease_duration", "approvals_required"]
 
 

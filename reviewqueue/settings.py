@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -192,6 +193,7 @@ REST_FRAMEWORK = {
         "person": env.str("RQ_PERSON_THROTTLE_RATE", default="1200/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "URL_FORMAT_OVERRIDE": None,  # ?format= belongs to the audit export, not to DRF
 }
 for _scope, _rate in list(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items()):
     if _rate.lower() == "none":
@@ -230,6 +232,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+RQ_AUDIT_SEAL_SECONDS = _positive_int("RQ_AUDIT_SEAL_SECONDS", 5)
+RQ_AUDIT_MAX_UNSEALED_SECONDS = _positive_int("RQ_AUDIT_MAX_UNSEALED_SECONDS", 300)
 RQ_SLA_SWEEP_SECONDS = _positive_int("RQ_SLA_SWEEP_SECONDS", 60)
 RQ_LEASE_REAPER_SECONDS = _positive_int("RQ_LEASE_REAPER_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
@@ -238,7 +242,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": RQ_SLA_SWEEP_SECONDS,
     },
     "expire-leases": {"task": "reviewqueue.expire_leases", "schedule": RQ_LEASE_REAPER_SECONDS},
+    "seal-audit-log": {"task": "audit.seal", "schedule": RQ_AUDIT_SEAL_SECONDS},
+    "audit-checkpoint": {"task": "audit.checkpoint", "schedule": crontab(hour=0, minute=5)},
 }
+
+# Mail (audit checkpoints, later digests): printed to the console unless EMAIL_URL is set,
+# e.g. smtp+tls://user:password@mail.example.com:587
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="reviewqueue@localhost")
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
+from audit import append_only
 from audit.actors import Actor
 from reviewqueue.services.tokens import issue_token
 from workflows.models import ProducerKey, Workflow
@@ -47,6 +48,12 @@ def real_services():
 def django_db_setup(django_db_setup, django_db_blocker):
     """Seed the demo once for the whole run; each test's transaction rolls back over it."""
     with django_db_blocker.unblock():
+        # pytest-django empties the database with TRUNCATE after each transactional test; the
+        # audit tables refuse that (tests/audit/test_append_only.py proves the trigger), so the
+        # test database alone goes without the TRUNCATE triggers. UPDATE / DELETE stay refused.
+        with connection.cursor() as cursor:
+            for table in append_only.TABLES:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
         call_command("seed_demo", "--allow-demo-passwords", verbosity=0, stdout=_Null())
 
 

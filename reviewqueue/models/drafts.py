@@ -83,6 +83,7 @@ class Draft(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     sla_breached_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)  # text removed after retention
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

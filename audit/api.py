@@ -1,0 +1,182 @@
+"""The auditor API: entries (filtered, cursor-paginated), one entry, streamed export, verify."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db import transaction
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from audit import events
+from audit.actors import Actor
+from audit.exports import csv_lines, jsonl_lines
+from audit.models import AuditEntry
+from audit.sealing import seal_pending
+from audit.services import record
+from audit.verification import verify
+from reviewqueue.api.authentication import Producer
+from reviewqueue.api.base import APIBase, ErrorOut
+
+
+class IsAuditor(BasePermission):
+    """Auditors (global read_audit_log permission) and admins; nobody else, no producer."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated or isinstance(user, Producer):
+            return False
+        return user.has_perm("audit.read_audit_log")
+
+
+class EntryFilter(django_filters.FilterSet):
+    actor = django_filters.CharFilter(field_name="actor_label")
+    actor_type = django_filters.CharFilter()
+    action = django_filters.CharFilter()
+    workflow = django_filters.CharFilter(field_name="workflow_slug")
+    object_type = django_filters.CharFilter()
+    object_id = django_filters.CharFilter()
+    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+
+    class Meta:
+        model = AuditEntry
+        fields = ["actor", "actor_type", "action", "workflow", "object_type", "object_id"]
+
+
+def filtered_entries(request):
+    entries = EntryFilter(request.query_params, queryset=AuditEntry.objects.all())
+    if not entries.is_valid():
+        raise exceptions.ValidationError(entries.errors)
+    return entries.qs
+
+
+class EntryOut(serializers.ModelSerializer):
+    position = serializers.IntegerField(source="seal.position", default=None)
+    prev_hash = serializers.CharField(source="seal.prev_hash", default=None)
+    hash = serializers.CharField(source="seal.hash", default=None)
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "id",
+            "occurred_at",
+            "actor_type",
+            "actor_id",
+            "actor_label",
+            "action",
+            "object_type",
+            "object_id",
+            "workflow_slug",
+            "request_id",
+            "data",
+            "position",
+            "prev_hash",
+            "hash",
+        ]
+        read_only_fields = fields
+
+
+class EntryPages(CursorPagination):
+    ordering = "-id"
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+_FILTERS = [
+    OpenApiParameter(name, description=text)
+    for name, text in [
+        ("actor", "actor label, e.g. a username"),
+        ("actor_type", "person, producer or system"),
+        ("action", "e.g. draft.decided"),
+        ("workflow", "workflow slug"),
+        ("object_type", "e.g. draft"),
+        ("object_id", ""),
+        ("since", "ISO time, inclusive"),
+        ("until", "ISO time, exclusive"),
+    ]
+]
+_denied = {403: OpenApiResponse(ErrorOut, description="Not an auditor.")}
+
+
+class EntryList(APIBase):
+    permission_classes = [IsAuditor]
+
+    @extend_schema(
+        operation_id="audit_entries",
+        parameters=[*_FILTERS, OpenApiParameter("cursor"), OpenApiParameter("page_size", int)],
+        responses={200: EntryOut(many=True), **_denied},
+    )
+    def get(self, request):
+        pages = EntryPages()
+        page = pages.paginate_queryset(filtered_entries(request).select_related("seal"), request)
+        return pages.get_paginated_response(EntryOut(page, many=True).data)
+
+
+class EntryDetail(APIBase):
+    permission_classes = [IsAuditor]
+
+    @extend_schema(operation_id="audit_entry", responses={200: EntryOut, **_denied})
+    def get(self, request, entry_id: int):
+        entry = AuditEntry.objects.select_related("seal").filter(pk=entry_id).first()
+        if entry is None:
+            raise exceptions.NotFound("No such audit entry.")
+        return Response(EntryOut(entry).data)
+
+
+class Export(APIBase):
+    permission_classes = [IsAuditor]
+
+    @extend_schema(
+        operation_id="audit_export",
+        parameters=[OpenApiParameter("format", enum=["csv", "jsonl"]), *_FILTERS],
+        responses={(200, "text/csv"): str, (200, "application/jsonl"): str, **_denied},
+    )
+    def get(self, request):
+        kind = request.query_params.get("format", "csv")
+        if kind not in ("csv", "jsonl"):
+            raise exceptions.ValidationError(
+                {"format": [exceptions.ErrorDetail("Use csv or jsonl.", code="invalid_choice")]}
+            )
+        entries = filtered_entries(request).order_by("id")
+        with transaction.atomic():  # the export is itself an audit event, before any byte leaves
+            record(
+                events.AUDIT_EXPORTED,
+                actor=Actor.person(request.user),
+                object_type="audit_log",
+                object_id="export",
+                data={"format": kind, "filters": dict(request.query_params.lists())},
+            )
+        lines = csv_lines(entries) if kind == "csv" else jsonl_lines(entries)
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        response = StreamingHttpResponse(
+            lines, content_type="text/csv; charset=utf-8" if kind == "csv" else "application/jsonl"
+        )
+        response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{kind}"'
+        return response
+
+
+class Verify(APIBase):
+    permission_classes = [IsAuditor]
+
+    @extend_schema(
+        operation_id="audit_verify",
+        parameters=[OpenApiParameter("checkpoint", description="POSITION:HASH kept elsewhere")],
+        responses={200: OpenApiResponse(description='{"ok": true, "entries": N, "head": "…"}')},
+    )
+    def get(self, request):
+        wanted = None
+        if request.query_params.get("checkpoint"):
+            position, _, digest = request.query_params["checkpoint"].partition(":")
+            if not position.isdigit() or len(digest) != 64:
+                raise exceptions.ValidationError(
+                    {"checkpoint": [exceptions.ErrorDetail("POSITION:HASH", code="invalid")]}
+                )
+            wanted = (int(position), digest)
+        seal_pending()
+        return Response(verify(checkpoint=wanted).as_dict())

@@ -1,0 +1,49 @@
+"""The PostgreSQL triggers that make the audit tables append-only.
+
+They always raise: there is no session variable or role check that lets a caller through. Only
+a superuser disabling the trigger (or `session_replication_role = replica`) gets past them, and
+the hash chain reports what such a person changed.
+"""
+
+TABLES = ("audit_auditentry", "audit_auditseal", "audit_auditcheckpoint")
+
+FUNCTION = """
+CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only: % on % refused', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+"""
+
+
+def row_trigger(table: str) -> str:
+    return (
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();"
+    )
+
+
+def truncate_trigger(table: str) -> str:
+    return (
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();"
+    )
+
+
+def install(schema_editor) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return  # the embedded SQLite mode relies on the chain alone
+    schema_editor.execute(FUNCTION, None)
+    for table in TABLES:
+        schema_editor.execute(row_trigger(table))
+        schema_editor.execute(truncate_trigger(table))
+
+
+def uninstall(schema_editor) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for table in TABLES:
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};")
+    schema_editor.execute("DROP FUNCTION IF EXISTS audit_refuse_change();")
