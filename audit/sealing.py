@@ -21,6 +21,7 @@ from audit.chain import GENESIS, link
 from audit.models import AuditEntry, AuditSeal
 
 SEALER_LOCK = 0x5EA1_0A0D  # pg_advisory lock key of the sealer
+_HORIZON = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 BATCH = 5000
 
 
@@ -65,10 +66,15 @@ def _next_entries(after: Head, limit: int) -> list[AuditEntry]:
     if connection.vendor == "postgresql":
         # Entries whose transaction is older than every running one: none can still appear
         # before them in (txid, id) order. Same statement, same snapshot as the rows read.
+        # The sealer's own transaction's entries count too when it is itself the oldest one:
+        # they commit (or vanish) together with their seals.
         entries = entries.filter(
             RawSQL(
-                "(txid, id) > (%s, %s)"
-                " AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+                "(txid, id) > (%s, %s) AND (txid < "
+                + _HORIZON
+                + " OR (txid = "
+                + _HORIZON
+                + " AND txid = pg_current_xact_id_if_assigned()::text::bigint))",
                 [after.entry_txid, after.entry_id],
                 output_field=BooleanField(),
             )
