@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
+from audit.chain import digest
 from audit.services import record
 from reviewqueue.models import Decision, Draft, Lease
 from reviewqueue.selectors.access import REVIEW, may
@@ -84,6 +85,8 @@ def decide(
                 "decision_id": decision.pk,
                 "action": action,
                 "error_category": category.slug if category else None,
+                # The text itself stays out of the log (it may be purged); its digest is chained.
+                "content_sha256": digest(text_after),
                 "before": before,
                 "after": after,
             },
