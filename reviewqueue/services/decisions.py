@@ -8,7 +8,6 @@ from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
@@ -40,9 +39,8 @@ def decide(
     Raises NotAllowed (403), Conflict (409) or Invalid (400); nothing changes when it does.
     """
     _check_inputs(action, content, reason)
-    now = timezone.now()
     with transaction.atomic():
-        draft = lock_leased_draft(draft_id, user, now)
+        draft, now = lock_leased_draft(draft_id, user)
         # Checked again under the lock: a revocation since the claim wins.
         if not may(user, REVIEW, draft.queue):
             raise NotAllowed("permission_denied", "You may no longer review this queue.")

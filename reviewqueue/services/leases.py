@@ -49,6 +49,9 @@ def claim_next(*, queue: Queue, user: AbstractBaseUser) -> Claim | None:
         draft = _lock_next_candidate(queue, user, now)
         if draft is None:
             return None
+        # Time the lease from now that the row is ours: a decision that ended the previous
+        # lease committed before our lock was granted, so the two can never overlap.
+        now = timezone.now()
         if draft.status == Draft.Status.IN_REVIEW:  # an expired lease: end it first
             _end_lease(draft, Lease.End.EXPIRED, now, Actor.system("lease expiry"))
         draft.status_before_lease = draft.status
@@ -179,14 +182,16 @@ def clear_lease(draft: Draft) -> None:
     draft.lease_expires_at = None
 
 
-def lock_leased_draft(draft_id: UUID, user: AbstractBaseUser, now: datetime) -> Draft:
-    """The draft, locked, if `user` holds a live lease on it; else Conflict (409)."""
+def lock_leased_draft(draft_id: UUID, user: AbstractBaseUser) -> tuple[Draft, datetime]:
+    """The draft, locked, if `user` holds a live lease on it, and the time the lock was granted
+    (changes are stamped with it); else Conflict (409)."""
     # Lock first: a decision, a renewal or the reaper may be changing this lease right now.
     draft = (
         Draft.objects.select_for_update(of=("self",))
         .select_related("queue__escalation_queue", "queue__workflow", "workflow", "policy")
         .get(pk=draft_id)
     )
+    now = timezone.now()
     if draft.is_final:
         raise Conflict("draft_already_final", f"The draft is already {draft.status}.")
     live = (
@@ -197,13 +202,12 @@ def lock_leased_draft(draft_id: UUID, user: AbstractBaseUser, now: datetime) -> 
     )
     if not live:
         raise Conflict("no_live_lease", "You hold no live lease on this draft; claim it first.")
-    return draft
+    return draft, now
 
 
 def renew_lease(*, draft_id: UUID, user: AbstractBaseUser) -> Draft:
-    now = timezone.now()
     with transaction.atomic():
-        draft = lock_leased_draft(draft_id, user, now)
+        draft, now = lock_leased_draft(draft_id, user)
         before = draft.lease_expires_at
         draft.lease_expires_at = now + draft.queue.lease_duration
         draft.save(update_fields=["lease_expires_at", "updated_at"])
@@ -225,9 +229,8 @@ def renew_lease(*, draft_id: UUID, user: AbstractBaseUser) -> Draft:
 
 
 def release_lease(*, draft_id: UUID, user: AbstractBaseUser) -> Draft:
-    now = timezone.now()
     with transaction.atomic():
-        draft = lock_leased_draft(draft_id, user, now)
+        draft, now = lock_leased_draft(draft_id, user)
         return_to_queue(draft, Lease.End.RELEASED, now, Actor.person(user))
     return draft
 
