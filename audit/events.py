@@ -32,6 +32,14 @@ LOGIN_SUCCEEDED = "auth.login"
 LOGIN_FAILED = "auth.login_failed"
 AUDIT_EXPORTED = "audit.exported"
 AUDIT_CHECKPOINT = "audit.checkpoint_recorded"
+CALLBACK_DELIVERED = "callback.delivered"
+CALLBACK_FAILED = "callback.failed"
+CALLBACK_RESENT = "callback.resent"
+CALLBACK_SECRET_ROTATED = "workflow.callback_secret_rotated"
+AUTOMATION_CHANGED = "workflow.automation_changed"
+DRAFT_AUTO_APPROVED = "draft.auto_approved"
+SOURCE_FLAGGED = "draft.source_flagged"
+DRAFT_MARKED_GOLDEN = "draft.marked_golden"
 
 REGISTERED: dict[str, str] = {
     DRAFT_RECEIVED: "A producer's draft was accepted.",
@@ -62,4 +70,12 @@ REGISTERED: dict[str, str] = {
     LOGIN_FAILED: "A sign-in failed.",
     AUDIT_EXPORTED: "Someone downloaded an export of the audit log (with its filters).",
     AUDIT_CHECKPOINT: "The chain's head was recorded as a checkpoint and mailed to auditors.",
+    CALLBACK_DELIVERED: "A producer's callback was delivered (2xx).",
+    CALLBACK_FAILED: "A producer's callback failed for good (24 hours of retries, 410, refused).",
+    CALLBACK_RESENT: "An owner asked for a callback to be sent again.",
+    CALLBACK_SECRET_ROTATED: "A workflow's callback signing secret was rotated.",
+    AUTOMATION_CHANGED: "Auto-approval of low drafts was switched on or off (with the figures).",
+    DRAFT_AUTO_APPROVED: "A low-consequence draft was approved without review (earned automation).",
+    SOURCE_FLAGGED: "A reviewer flagged a draft's cited source as stale or wrong.",
+    DRAFT_MARKED_GOLDEN: "A reviewer marked a decided draft as a golden evaluation case.",
 }

@@ -235,6 +235,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 RQ_AUDIT_SEAL_SECONDS = _positive_int("RQ_AUDIT_SEAL_SECONDS", 5)
 RQ_AUDIT_MAX_UNSEALED_SECONDS = _positive_int("RQ_AUDIT_MAX_UNSEALED_SECONDS", 300)
 RQ_SLA_SWEEP_SECONDS = _positive_int("RQ_SLA_SWEEP_SECONDS", 60)
+RQ_CALLBACK_SWEEP_SECONDS = _positive_int("RQ_CALLBACK_SWEEP_SECONDS", 30)
+RQ_CALLBACK_GIVE_UP_HOURS = _positive_int("RQ_CALLBACK_GIVE_UP_HOURS", 24)
+# Callbacks to loopback / private addresses: refused in production, allowed in the local demo.
+RQ_CALLBACK_ALLOW_PRIVATE = env.bool("RQ_CALLBACK_ALLOW_PRIVATE", default=DEBUG)
 RQ_LEASE_REAPER_SECONDS = _positive_int("RQ_LEASE_REAPER_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "escalate-overdue-drafts": {
@@ -243,6 +247,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "expire-leases": {"task": "reviewqueue.expire_leases", "schedule": RQ_LEASE_REAPER_SECONDS},
     "seal-audit-log": {"task": "audit.seal", "schedule": RQ_AUDIT_SEAL_SECONDS},
+    "sweep-callbacks": {"task": "workflows.sweep_callbacks", "schedule": RQ_CALLBACK_SWEEP_SECONDS},
     "audit-checkpoint": {"task": "audit.checkpoint", "schedule": crontab(hour=0, minute=5)},
 }
 

@@ -11,5 +11,10 @@ from reviewqueue.settings import *  # noqa: E402, F403
 # Hashing demo passwords with the production hasher would dominate the suite's run time.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Celery tasks run inline in tests (a real worker is exercised by the Redis-outage test);
+# callback receivers in tests listen on loopback.
+CELERY_TASK_ALWAYS_EAGER = True
+RQ_CALLBACK_ALLOW_PRIVATE = True
+
 # Two runs on one machine (a developer and CI, say) each need their own test database.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("RQ_TEST_DB", "test_reviewqueue")}  # noqa: F405

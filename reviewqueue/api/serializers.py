@@ -16,6 +16,7 @@ from reviewqueue.api.fields import (
     WholeNumberField,
 )
 from reviewqueue.models import Decision, Draft
+from workflows.callbacks import urls as callback_urls
 
 MAX_CONTENT_CHARS = 100_000
 MAX_TITLE_CHARS = 300
@@ -63,16 +64,21 @@ _http_url = URLValidator(schemes=["http", "https"])
 
 
 def validate_callback_url(value: str) -> str:
+    if not value:
+        return value
     try:
         _http_url(value)
     except Exception as exc:
         raise serializers.ValidationError(
             "Must be an http or https URL.", code="invalid_callback_url"
         ) from exc
-    if urlsplit(value).username is not None:
+    try:
+        # Names are resolved (and checked again) at delivery; here, literal addresses and names.
+        callback_urls.check(value, resolve=False)
+    except callback_urls.UnsafeCallbackURL as unsafe:
         raise serializers.ValidationError(
-            "Credentials do not belong in a callback URL.", code="invalid_callback_url"
-        )
+            f"Refused callback URL: {unsafe}.", code="invalid_callback_url"
+        ) from unsafe
     return value
 
 

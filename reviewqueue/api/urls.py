@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviewqueue.api import drafts, reviews
+from reviewqueue.api import drafts, feedback, reviews
 
 urlpatterns = [
     path("drafts", drafts.DraftCollection.as_view(), name="api-drafts"),
@@ -15,6 +15,12 @@ urlpatterns = [
         reviews.DraftDecisions.as_view(),
         name="api-draft-decisions",
     ),
+    path(
+        "drafts/<uuid:draft_id>/sources/<str:source_id>/flags",
+        feedback.SourceFlagView.as_view(),
+        name="api-draft-source-flag",
+    ),
+    path("drafts/<uuid:draft_id>/golden", feedback.GoldenView.as_view(), name="api-draft-golden"),
     path("queues", reviews.QueueList.as_view(), name="api-queues"),
     path("queues/<slug:slug>/claim", reviews.QueueClaim.as_view(), name="api-queue-claim"),
 ]

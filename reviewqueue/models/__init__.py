@@ -1,6 +1,6 @@
 from reviewqueue.models.drafts import Draft
 from reviewqueue.models.queues import Queue, QueueGroupObjectPermission, QueueUserObjectPermission
-from reviewqueue.models.reviews import Decision, Lease
+from reviewqueue.models.reviews import Decision, Lease, SourceFlag
 from reviewqueue.models.tokens import PersonalToken
 
 __all__ = [
@@ -11,4 +11,5 @@ __all__ = [
     "Queue",
     "QueueGroupObjectPermission",
     "QueueUserObjectPermission",
+    "SourceFlag",
 ]

@@ -84,6 +84,10 @@ class Draft(models.Model):
     )
     sla_breached_at = models.DateTimeField(null=True, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)  # text removed after retention
+    # Earned automation: a sample of auto-approved drafts is reviewed in the QA queue.
+    qa_sample = models.BooleanField(default=False)
+    # Reviewers mark decided drafts that make good evaluation cases (the golden set).
+    is_golden = models.BooleanField(default=False)
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -104,6 +108,7 @@ class Draft(models.Model):
                 condition=Q(status__in=["queued", "escalated", "awaiting_second_approval"]),
             ),
             models.Index(fields=["workflow", "received_at"], name="draft_workflow_received_idx"),
+            models.Index(fields=["workflow", "decided_at"], name="draft_workflow_decided_idx"),
             # Expired leases, found per queue by the claim and by the lease reaper.
             models.Index(
                 fields=["queue", "lease_expires_at"],

@@ -49,6 +49,10 @@ class Decision(models.Model):
         "reviewqueue.Draft", on_delete=models.CASCADE, related_name="decisions"
     )
     queue = models.ForeignKey("reviewqueue.Queue", on_delete=models.PROTECT, related_name="+")
+    # Copied from the draft so owners' metrics read one indexed table.
+    workflow = models.ForeignKey(
+        "workflows.Workflow", null=True, on_delete=models.PROTECT, related_name="+"
+    )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -67,6 +71,7 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["decided_at", "id"]
+        indexes = [models.Index(fields=["workflow", "decided_at"], name="decision_metrics_idx")]
         constraints = [
             # The database, not only the code, refuses a second final decision ...
             models.UniqueConstraint(
@@ -82,3 +87,32 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} of {self.draft_id} by {self.reviewer_id}"
+
+
+class SourceFlag(models.Model):
+    """A reviewer's report that a source the draft cites is stale or wrong."""
+
+    class Reason(models.TextChoices):
+        STALE = "stale"
+        WRONG = "wrong"
+
+    draft = models.ForeignKey(
+        "reviewqueue.Draft", on_delete=models.CASCADE, related_name="source_flags"
+    )
+    source_id = models.CharField(max_length=200)
+    reason = models.CharField(max_length=8, choices=Reason.choices)
+    comment = models.TextField(blank=True)
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["draft", "source_id", "flagged_by"], name="one_flag_per_person_source"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.reason} on {self.draft_id}"

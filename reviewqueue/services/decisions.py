@@ -17,7 +17,9 @@ from reviewqueue.models import Decision, Draft, Lease
 from reviewqueue.selectors.access import REVIEW, may
 from reviewqueue.services.errors import Conflict, Invalid, NotAllowed
 from reviewqueue.services.leases import clear_lease, lock_leased_draft
+from workflows.callbacks import outbox
 from workflows.models import ErrorCategory
+from workflows.services import automation
 
 Action = Decision.Action
 APPROVALS = {Action.APPROVE, Action.EDIT}
@@ -59,6 +61,7 @@ def decide(
         decision = Decision.objects.create(
             draft=draft,
             queue=queue_before,
+            workflow_id=draft.workflow_id,
             reviewer=user,
             action=action,
             is_final=is_final,
@@ -90,6 +93,10 @@ def decide(
             },
             **entry,
         )
+        if is_final or action == Action.ESCALATE:
+            outbox.enqueue(draft, f"draft.{draft.status}", decision)
+        if is_final and draft.qa_sample:
+            automation.after_qa_decision(draft.workflow)
         if action == Action.ESCALATE:
             record(
                 events.DRAFT_ESCALATED,

@@ -130,6 +130,9 @@ def seed_demo(*, set_passwords: bool, say: Callable[[str], None] = lambda _: Non
         minutes_saved_per_accepted_draft=Decimal("20"),
         loaded_hourly_cost_usd=Decimal("80"),
     )
+    if claims.qa_queue is None:
+        claims.qa_queue = Queue.objects.get(slug="claims-qa")
+        claims.save(update_fields=["qa_queue"])
     _grants(claims, finance, users)
     _sample_drafts(claims, finance, say)
 

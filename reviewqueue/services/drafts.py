@@ -12,6 +12,7 @@ from audit.actors import Actor
 from audit.services import record
 from reviewqueue.models import Draft, Lease
 from reviewqueue.services.leases import clear_lease
+from workflows.callbacks import outbox
 from workflows.models import ProducerKey
 
 
@@ -49,4 +50,5 @@ def withdraw_draft(*, key: ProducerKey, draft_id: UUID) -> Draft:
             workflow_slug=draft.workflow.slug,
             data={"before": before, "after": {"status": draft.status}},
         )
+        outbox.enqueue(draft, "draft.withdrawn")
     return draft

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import random
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from audit import events
 from audit.actors import Actor
 from audit.services import Event, record_many
 from reviewqueue.models import Draft, Queue
+from workflows.callbacks import outbox
 from workflows.models import ProducerKey, Workflow
 from workflows.routing import LEVELS, DraftFacts, Policy, route
 from workflows.services import quotas
@@ -67,6 +69,8 @@ def receive_drafts(*, key: ProducerKey, submissions: list[Submission]) -> list[O
     policy = Policy.from_document(
         workflow.current_policy.policy, version=workflow.current_policy.version
     )
+    # Auto-approval is earned (workflows/services/automation.py), not written into a policy.
+    policy = replace(policy, auto_approve_low=workflow.auto_approve_low)
     queues = {
         q.slug: q for q in Queue.objects.filter(workflow=workflow, slug__in=policy.queue_slugs())
     }
@@ -125,6 +129,9 @@ def _receive_once(
             ]
             Draft.objects.bulk_create(drafts)
             record_many(_ingest_events(drafts, key), actor=Actor.producer(key))
+            for draft in drafts:
+                if draft.status == Draft.Status.AUTO_APPROVED:
+                    outbox.enqueue(draft, "draft.auto_approved")
         for position, draft in zip(verdict.accepted, drafts, strict=True):
             outcomes[fresh[position]] = Outcome(CREATED, draft)
 
@@ -167,7 +174,12 @@ def _new_draft(
         ),
     )
     queue = queues[routing.queue] if routing.queue else None
-    if routing.auto_approved:
+    reason, qa_sample = routing.reason, False
+    if routing.auto_approved and workflow.qa_queue_id and _sampled(workflow):
+        # A random share of auto-approvals is checked by humans: the QA queue.
+        queue, qa_sample = workflow.qa_queue, True
+        reason = f"QA sample of auto-approval ({routing.reason})"
+    if routing.auto_approved and not qa_sample:
         status = Draft.Status.AUTO_APPROVED
     elif escalate_reason:
         status = Draft.Status.ESCALATED
@@ -196,11 +208,17 @@ def _new_draft(
         escalation_request=escalate_reason or "",
         status=status,
         queue=queue,
-        routing_reason=routing.reason,
+        routing_reason=reason,
         policy=workflow.current_policy,
         received_at=now,
         due_at=(now + queue.sla) if queue else None,
+        decided_at=now if status == Draft.Status.AUTO_APPROVED else None,
+        qa_sample=qa_sample,
     )
+
+
+def _sampled(workflow: Workflow) -> bool:
+    return random.random() < float(workflow.qa_sample_rate)
 
 
 def _ingest_events(drafts: list[Draft], key: ProducerKey) -> list[Event]:

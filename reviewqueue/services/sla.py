@@ -18,6 +18,7 @@ from audit.actors import Actor
 from audit.services import record
 from reviewqueue.models import Draft, Lease
 from reviewqueue.services.leases import return_to_queue
+from workflows.callbacks import outbox
 
 BATCH = 200
 SWEEPER = Actor.system("sla sweep")
@@ -68,6 +69,7 @@ def _escalate(draft: Draft, now: datetime) -> None:
     draft.due_at = now + target.sla
     draft.first_approver = None
     draft.save(update_fields=["queue", "status", "due_at", "first_approver", "updated_at"])
+    outbox.enqueue(draft, "draft.escalated")
     record(
         events.DRAFT_ESCALATED,
         workflow_slug=draft.workflow.slug,

@@ -1,7 +1,15 @@
+import base64
+import secrets
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+def new_callback_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
 
 
 class Workflow(models.Model):
@@ -48,6 +56,24 @@ class Workflow(models.Model):
     )
     retention_days = models.PositiveIntegerField(default=365)
     is_paused = models.BooleanField(default=False)
+
+    # Callbacks are signed with this secret (Standard Webhooks). After a rotation the previous
+    # one also signs for a day, so producers can switch without losing events.
+    callback_secret = models.CharField(max_length=80, default=new_callback_secret)
+    previous_callback_secret = models.CharField(max_length=80, blank=True)
+    callback_secret_rotated_at = models.DateTimeField(null=True, blank=True)
+
+    # Earned automation of low-consequence drafts (see workflows/services/automation.py).
+    auto_approve_low = models.BooleanField(default=False)
+    qa_queue = models.ForeignKey(
+        "reviewqueue.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    qa_sample_rate = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.100"))
+    automation_window = models.PositiveIntegerField(default=200)
+    automation_threshold = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.950")
+    )
+    qa_window = models.PositiveIntegerField(default=50)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,67 @@
+"""What reviewers tell owners besides decisions: flagged sources, golden cases."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit import events
+from audit.actors import Actor
+from audit.services import record
+from reviewqueue.models import Draft, SourceFlag
+from reviewqueue.selectors.access import draft_for_person
+from reviewqueue.services.errors import Conflict, Invalid
+
+
+def flag_source(
+    *, user: AbstractBaseUser, draft_id: UUID, source_id: str, reason: str, comment: str = ""
+) -> SourceFlag:
+    """A reviewer who can see the draft flags one of its sources (once per person)."""
+    draft = draft_for_person(user, draft_id)
+    if source_id not in {str(s.get("id")) for s in draft.sources}:
+        raise Invalid(
+            "validation_error", "The draft cites no such source.", {"source_id": "unknown_source"}
+        )
+    try:
+        with transaction.atomic():
+            flag = SourceFlag.objects.create(
+                draft=draft,
+                source_id=source_id,
+                reason=reason,
+                comment=comment,
+                flagged_by=user,
+                created_at=timezone.now(),
+            )
+            record(
+                events.SOURCE_FLAGGED,
+                actor=Actor.person(user),
+                object_type="draft",
+                object_id=draft.pk,
+                workflow_slug=draft.workflow.slug,
+                data={"source_id": source_id, "reason": reason, "comment": comment},
+            )
+    except IntegrityError as exists:
+        raise Conflict("already_flagged", "You already flagged this source.") from exists
+    return flag
+
+
+def mark_golden(*, user: AbstractBaseUser, draft_id: UUID, golden: bool = True) -> Draft:
+    """A reviewer who can see a decided draft marks it as a golden evaluation case."""
+    draft = draft_for_person(user, draft_id)
+    if draft.status not in ("approved", "edited", "rejected"):
+        raise Conflict("not_decided", "Only decided drafts can be golden cases.")
+    with transaction.atomic():
+        Draft.objects.filter(pk=draft.pk).update(is_golden=golden)
+        record(
+            events.DRAFT_MARKED_GOLDEN,
+            actor=Actor.person(user),
+            object_type="draft",
+            object_id=draft.pk,
+            workflow_slug=draft.workflow.slug,
+            data={"after": {"is_golden": golden}},
+        )
+    draft.is_golden = golden
+    return draft

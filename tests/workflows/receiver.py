@@ -1,0 +1,58 @@
+"""A real HTTP server on loopback that receives our callbacks the way a producer would:
+it verifies each signature with the standardwebhooks library and answers as scripted."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+
+@dataclass
+class Received:
+    webhook_id: str
+    verified: bool
+    status: int
+    body: dict
+
+
+@dataclass
+class Receiver:
+    secret: str
+    script: list[int] = field(default_factory=list)  # statuses to answer, then 200s
+    received: list[Received] = field(default_factory=list)
+    url: str = ""
+
+    def start(self) -> Receiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802  (http.server's naming)
+                raw = self.rfile.read(int(self.headers.get("content-length", 0)))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                try:
+                    Webhook(receiver.secret).verify(raw, headers)
+                    verified = True
+                except WebhookVerificationError:
+                    verified = False
+                status = receiver.script.pop(0) if receiver.script else 200
+                receiver.received.append(
+                    Received(headers.get("webhook-id", ""), verified, status, json.loads(raw))
+                )
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_port}/hooks/reviewqueue"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

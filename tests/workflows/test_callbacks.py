@@ -1,0 +1,209 @@
+"""Signed callbacks to a real receiver on loopback: signatures, retries with backoff, the outbox
+surviving a broker outage, no duplicates on a second sweep, and refused internal URLs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import TestCase, override_settings
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from audit.models import AuditEntry
+from reviewqueue.models import Draft
+from tests.conftest import person_client
+from tests.reviewqueue.helpers import field_codes, post_json
+from tests.reviewqueue.review_helpers import make_drafts
+from tests.workflows.receiver import Receiver
+from workflows.callbacks import outbox, signing
+from workflows.callbacks.urls import UnsafeCallbackURL, check
+from workflows.models import CallbackDelivery
+
+pytestmark = pytest.mark.django_db
+
+
+def test_our_signer_reproduces_the_standard_webhooks_known_answer():
+    from datetime import UTC, datetime
+
+    signed = Webhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").sign(
+        "msg_p5jXN8AQM9LWM0D4loKWxJek",
+        datetime.fromtimestamp(1614265330, UTC),
+        '{"test": 2432232314}',
+    )
+    assert signed == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+@pytest.fixture
+def receiver(claims):
+    running = Receiver(secret=claims.callback_secret).start()
+    yield running
+    running.stop()
+
+
+def decide_one(claims, receiver, action="approve", **body):
+    Draft.objects.update(status="approved")
+    [draft] = make_drafts(claims, 1, callback_url=receiver.url)
+    adjuster = person_client("adjuster")
+    adjuster.post("/api/v1/queues/claims-standard/claim")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = adjuster.post(
+            f"/api/v1/drafts/{draft.pk}/decisions", {"action": action, **body}, format="json"
+        )
+    assert response.status_code == 201
+    return draft
+
+
+def test_a_decision_is_delivered_signed_to_the_drafts_callback_url(claims, receiver):
+    draft = decide_one(claims, receiver, "edit", content="Fixed.", error_category="tone")
+    [got] = receiver.received
+    assert got.verified and got.status == 200
+    assert got.body["type"] == "draft.edited"
+    assert got.body["data"]["final_content"] == "Fixed."
+    assert got.body["data"]["decision"]["error_category"] == "tone"
+    delivery = CallbackDelivery.objects.get(draft=draft)
+    assert delivery.status == "delivered" and delivery.id == got.webhook_id
+    assert AuditEntry.objects.filter(action="callback.delivered", object_id=delivery.id).exists()
+
+
+def test_a_tampered_body_does_not_verify(claims):
+    headers = signing.headers(claims, "msg_1", '{"a":1}')
+    with pytest.raises(Exception, match="signature"):
+        Webhook(claims.callback_secret).verify('{"a":2}', headers)
+
+
+def test_failures_retry_with_growing_gaps_then_deliver_once(claims, receiver):
+    receiver.script = [500, 503, 500]
+    draft = decide_one(claims, receiver)
+    delivery = CallbackDelivery.objects.get(draft=draft)
+    gaps, now = [], timezone.now()
+    for _ in range(3):
+        delivery.refresh_from_db()
+        gaps.append(delivery.next_attempt_at - now)
+        now = delivery.next_attempt_at
+        with time_machine.travel(now + timedelta(seconds=1)):
+            outbox.sweep()
+            outbox.sweep()  # a second sweep in the same moment sends nothing more
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered" and delivery.attempts == 4
+    assert gaps[1] < gaps[2]  # exponential backoff (with jitter)
+    assert [r.status for r in receiver.received] == [500, 503, 500, 200]
+    assert len({r.webhook_id for r in receiver.received}) == 1  # the same event each time
+    assert all(r.verified for r in receiver.received)
+    assert delivery.tries.count() == 4
+
+
+def test_after_24_hours_of_failures_the_callback_fails_for_good(claims, receiver):
+    receiver.script = [500] * 100
+    draft = decide_one(claims, receiver)
+    delivery = CallbackDelivery.objects.get(draft=draft)
+    for hours in range(1, 27):
+        with time_machine.travel(timezone.now() + timedelta(hours=hours)):
+            outbox.sweep()
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"
+    assert AuditEntry.objects.filter(action="callback.failed", object_id=delivery.id).exists()
+
+
+def test_410_gone_stops_the_retries(claims, receiver):
+    receiver.script = [410]
+    draft = decide_one(claims, receiver)
+    assert CallbackDelivery.objects.get(draft=draft).status == "failed"
+
+
+def test_an_owner_can_resend(claims, receiver):
+    receiver.script = [410]
+    draft = decide_one(claims, receiver)
+    delivery = CallbackDelivery.objects.get(draft=draft)
+    owner = person_client("claims_owner")
+    listed = owner.get("/api/v1/workflows/claims-intake-summary/callbacks").json()["results"]
+    assert listed[0]["id"] == delivery.id and listed[0]["attempts"][0]["status_code"] == 410
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = owner.post(
+            f"/api/v1/workflows/claims-intake-summary/callbacks/{delivery.id}/resend"
+        )
+    assert response.status_code == 200
+    assert CallbackDelivery.objects.get(pk=delivery.id).status == "delivered"
+    assert (
+        person_client("adjuster")
+        .get("/api/v1/workflows/claims-intake-summary/callbacks")
+        .status_code
+        == 403
+    )
+
+
+def test_the_outbox_survives_a_broker_outage_and_the_sweeper_delivers(claims, receiver, settings):
+    from reviewqueue.celery import app
+
+    # A real publish to a Redis that is not there: the decision must still commit.
+    saved = dict(app.conf)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app.conf.broker_connection_retry = False
+    app.conf.broker_connection_timeout = 0.5
+    app.conf.task_publish_retry = False
+    try:
+        app.pool.force_close_all()
+        draft = decide_one(claims, receiver)
+    finally:
+        app.conf.update(saved)
+        app.pool.force_close_all()
+    assert Draft.objects.get(pk=draft.pk).status == "approved"
+    assert receiver.received == []
+    assert CallbackDelivery.objects.get(draft=draft).status == "pending"
+    # The broker is back: beat runs the sweeper.
+    assert outbox.sweep() == 1
+    assert outbox.sweep() == 0
+    assert len(receiver.received) == 1
+
+
+@override_settings(RQ_CALLBACK_ALLOW_PRIVATE=False)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/h",
+        "http://localhost/h",
+        "http://10.1.2.3/h",
+        "http://169.254.169.254/latest",
+        "http://[::1]/h",
+        "http://192.168.0.10/h",
+        "https://u:p@example.com/h",
+    ],
+)
+def test_internal_or_credentialed_callback_urls_are_refused_at_ingest(claims_producer, url):
+    from tests.reviewqueue.helpers import draft_body
+
+    response = post_json(claims_producer, "/api/v1/drafts", draft_body(callback_url=url))
+    assert response.status_code == 400
+    assert field_codes(response) == {"callback_url": ["invalid_callback_url"]}
+
+
+@override_settings(RQ_CALLBACK_ALLOW_PRIVATE=False)
+def test_a_name_resolving_inside_is_refused_at_delivery(claims, receiver):
+    with pytest.raises(UnsafeCallbackURL):
+        check("http://localtest.me/h")  # a public name that resolves to 127.0.0.1
+    Draft.objects.update(status="approved")
+    [draft] = make_drafts(claims, 1)
+    Draft.objects.filter(pk=draft.pk).update(callback_url=receiver.url)
+    draft.refresh_from_db()
+    delivery = outbox.enqueue(draft, "draft.approved")
+    outbox.attempt(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and delivery.last_error.startswith("refused:")
+    assert receiver.received == []
+
+
+def test_rotated_secret_signs_with_both_for_a_day(claims):
+    from audit.actors import Actor
+    from workflows.services.secrets import rotate_callback_secret
+
+    old = claims.callback_secret
+    rotate_callback_secret(workflow=claims, actor=Actor.system("test"))
+    claims.refresh_from_db()
+    headers = signing.headers(claims, "msg_x", "{}")
+    assert len(headers["webhook-signature"].split()) == 2
+    Webhook(old).verify("{}", headers)
+    Webhook(claims.callback_secret).verify("{}", headers)
+    later = timezone.now() + timedelta(days=2)
+    assert len(signing.headers(claims, "msg_x", "{}", now=later)["webhook-signature"].split()) == 1

@@ -1,0 +1,79 @@
+"""Owners see their workflow's callbacks with every attempt, and can send one again."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from audit.actors import Actor
+from reviewqueue.api.base import APIBase
+from reviewqueue.api.errors import APIError
+from reviewqueue.api.permissions import IsPerson
+from workflows.api.access import access_workflow
+from workflows.callbacks import outbox
+from workflows.models import CallbackAttempt, CallbackDelivery
+
+
+class AttemptOut(serializers.ModelSerializer):
+    class Meta:
+        model = CallbackAttempt
+        fields = ["attempted_at", "status_code", "error", "duration_ms"]
+
+
+class CallbackOut(serializers.ModelSerializer):
+    attempts = AttemptOut(source="tries", many=True)
+    draft_id = serializers.UUIDField()
+
+    class Meta:
+        model = CallbackDelivery
+        fields = [
+            "id",
+            "draft_id",
+            "event_type",
+            "url",
+            "status",
+            "next_attempt_at",
+            "last_status_code",
+            "last_error",
+            "created_at",
+            "delivered_at",
+            "attempts",
+        ]
+
+
+class Pages(CursorPagination):
+    ordering = "-created_at"
+    page_size = 50
+
+
+class CallbackList(APIBase):
+    permission_classes = [IsPerson]
+
+    @extend_schema(operation_id="workflow_callbacks", responses={200: CallbackOut(many=True)})
+    def get(self, request, slug: str):
+        workflow = access_workflow(request.user, slug)
+        callbacks = CallbackDelivery.objects.filter(workflow=workflow).prefetch_related("tries")
+        status = request.query_params.get("status")
+        if status:
+            callbacks = callbacks.filter(status=status)
+        pages = Pages()
+        page = pages.paginate_queryset(callbacks, request)
+        return pages.get_paginated_response(CallbackOut(page, many=True).data)
+
+
+class CallbackResend(APIBase):
+    permission_classes = [IsPerson]
+
+    @extend_schema(
+        operation_id="workflow_callback_resend", request=None, responses={200: CallbackOut}
+    )
+    def post(self, request, slug: str, delivery_id: str):
+        workflow = access_workflow(request.user, slug, owners_only=True)
+        delivery = CallbackDelivery.objects.filter(workflow=workflow, pk=delivery_id).first()
+        if delivery is None:
+            raise APIError(404, "not_found", "No such callback.")
+        outbox.resend(delivery=delivery, actor=Actor.person(request.user))
+        delivery = CallbackDelivery.objects.prefetch_related("tries").get(pk=delivery.pk)
+        return Response(CallbackOut(delivery).data)

@@ -1,0 +1,160 @@
+"""Owners' feedback endpoints: metrics, the golden set, the source report, earned automation."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+
+from audit.actors import Actor
+from reviewqueue.api.base import APIBase, ErrorOut
+from reviewqueue.api.errors import APIError
+from reviewqueue.api.permissions import IsPerson
+from reviewqueue.models import SourceFlag
+from workflows.api.access import access_workflow
+from workflows.selectors.golden import golden_cases
+from workflows.selectors.metrics import Period, workflow_metrics
+from workflows.services import automation
+
+
+def _moment(name: str, raw: str | None, default: datetime) -> datetime:
+    if not raw:
+        return default
+    parsed = parse_datetime(raw)
+    if parsed is None and parse_date(raw) is not None:
+        parsed = datetime.combine(parse_date(raw), datetime.min.time())
+    if parsed is None:
+        raise exceptions.ValidationError(
+            {name: [exceptions.ErrorDetail("Use an ISO date or time.", code="invalid")]}
+        )
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, timezone.UTC)
+
+
+def period_from(request, default_days: int = 30) -> Period:
+    now = timezone.now()
+    end = _moment("to", request.query_params.get("to"), now)
+    start = _moment("from", request.query_params.get("from"), end - timedelta(days=default_days))
+    bucket = request.query_params.get("bucket", "day")
+    if bucket not in ("day", "week"):
+        raise exceptions.ValidationError(
+            {"bucket": [exceptions.ErrorDetail("Use day or week.", code="invalid_choice")]}
+        )
+    if start >= end:
+        raise exceptions.ValidationError(
+            {"from": [exceptions.ErrorDetail("Must be before 'to'.", code="invalid")]}
+        )
+    return Period(start, end, bucket)
+
+
+_period = [
+    OpenApiParameter("from", description="ISO date or time (default: 30 days before 'to')"),
+    OpenApiParameter("to", description="ISO date or time (default: now)"),
+]
+_denied = {403: OpenApiResponse(ErrorOut), 404: OpenApiResponse(ErrorOut)}
+
+
+class Metrics(APIBase):
+    permission_classes = [IsPerson]
+
+    @extend_schema(
+        operation_id="workflow_metrics",
+        parameters=[*_period, OpenApiParameter("bucket", enum=["day", "week"])],
+        responses={200: OpenApiResponse(description="Rates, counts, percentiles, ROI."), **_denied},
+    )
+    def get(self, request, slug: str):
+        workflow = access_workflow(request.user, slug)
+        return Response(workflow_metrics(workflow, period_from(request)))
+
+
+class GoldenSet(APIBase):
+    permission_classes = [IsPerson]
+
+    @extend_schema(
+        operation_id="workflow_golden_set",
+        parameters=[
+            *_period,
+            OpenApiParameter("verdict", enum=["approved", "edited", "rejected"], many=True),
+            OpenApiParameter("golden_only", bool),
+        ],
+        responses={(200, "application/jsonl"): str, **_denied},
+    )
+    def get(self, request, slug: str):
+        workflow = access_workflow(request.user, slug, owners_only=True)
+        verdicts = request.query_params.getlist("verdict") or ["approved", "edited", "rejected"]
+        if set(verdicts) - {"approved", "edited", "rejected"}:
+            raise exceptions.ValidationError(
+                {"verdict": [exceptions.ErrorDetail("approved, edited or rejected", "invalid")]}
+            )
+        cases = golden_cases(
+            workflow,
+            period_from(request, default_days=3650),
+            verdicts,
+            golden_only=request.query_params.get("golden_only") in ("1", "true"),
+        )
+        lines = (json.dumps(case, ensure_ascii=False) + "\n" for case in cases)
+        response = StreamingHttpResponse(lines, content_type="application/jsonl")
+        response["Content-Disposition"] = f'attachment; filename="{slug}-golden-set.jsonl"'
+        return response
+
+
+class SourceReport(APIBase):
+    permission_classes = [IsPerson]
+
+    @extend_schema(operation_id="workflow_source_report", responses={200: OpenApiResponse()})
+    def get(self, request, slug: str):
+        workflow = access_workflow(request.user, slug)
+        flags = (
+            SourceFlag.objects.filter(draft__workflow=workflow)
+            .values("source_id", "reason")
+            .order_by("source_id", "reason")
+        )
+        report: dict[str, dict] = {}
+        for flag in flags:
+            entry = report.setdefault(
+                flag["source_id"], {"source_id": flag["source_id"], "stale": 0, "wrong": 0}
+            )
+            entry[flag["reason"]] += 1
+        ranked = sorted(report.values(), key=lambda r: -(r["stale"] + r["wrong"]))
+        return Response({"results": ranked})
+
+
+class AutomationIn(serializers.Serializer):
+    enabled = serializers.BooleanField()
+
+
+class Automation(APIBase):
+    permission_classes = [IsPerson]
+
+    @extend_schema(
+        operation_id="workflow_automation",
+        request=AutomationIn,
+        responses={
+            200: OpenApiResponse(description="The new state with the figures behind it."),
+            409: OpenApiResponse(ErrorOut, description="Acceptance has not earned it yet."),
+            **_denied,
+        },
+    )
+    def post(self, request, slug: str):
+        workflow = access_workflow(request.user, slug, owners_only=True)
+        incoming = AutomationIn(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        actor = Actor.person(request.user)
+        try:
+            if incoming.validated_data["enabled"]:
+                figures = automation.switch_on(workflow=workflow, actor=actor)
+            else:
+                figures = automation.switch_off(workflow=workflow, actor=actor, reason="owner")
+        except automation.NotEarned as refused:
+            raise APIError(409, "automation_not_earned", str(refused)) from refused
+        return Response(figures)
+
+    @extend_schema(operation_id="workflow_automation_status", responses={200: OpenApiResponse()})
+    def get(self, request, slug: str):
+        workflow = access_workflow(request.user, slug)
+        return Response(automation.status(workflow))

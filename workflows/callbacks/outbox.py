@@ -1,0 +1,213 @@
+"""Callbacks to producing systems: written to an outbox with the outcome, delivered after.
+
+- `enqueue(draft, event)` runs inside the transaction that gives the draft its outcome; the row
+  commits (or not) with it, then a Celery task is asked to send it at once.
+- `attempt(delivery_id)` makes one signed POST. It first claims the row for a short while in its
+  own small transaction, so no lock is held during the request, and records the attempt after.
+- Failures retry with exponential backoff and jitter for RQ_CALLBACK_GIVE_UP_HOURS (24), then
+  the delivery fails for good; delivered and failed are audit events.
+- `sweep()` (Celery beat) sends what is due: retries, and events whose task never ran because
+  the broker was down when the decision committed. A delivered row is never sent again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+import uuid
+from datetime import datetime, timedelta
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from audit import events
+from audit.actors import Actor
+from audit.services import record
+from workflows.callbacks import signing
+from workflows.callbacks.urls import UnsafeCallbackURL, check
+from workflows.models import CallbackAttempt, CallbackDelivery
+
+log = logging.getLogger(__name__)
+SENDER = Actor.system("callbacks")
+CLAIM_FOR = timedelta(seconds=60)
+TIMEOUT_SECONDS = 10
+
+
+def enqueue(draft, event_type: str, decision=None) -> CallbackDelivery | None:
+    """Write the outcome's callback to the outbox (inside the caller's transaction)."""
+    url = draft.callback_url or draft.workflow.default_callback_url
+    if not url:
+        return None
+    now = timezone.now()
+    delivery = CallbackDelivery.objects.create(
+        id=f"msg_{uuid.uuid4().hex}",
+        workflow=draft.workflow,
+        draft=draft,
+        event_type=event_type,
+        url=url,
+        payload=_payload(draft, event_type, decision, now),
+        next_attempt_at=now,
+        created_at=now,
+    )
+    transaction.on_commit(lambda: _kick(delivery.pk), robust=True)
+    return delivery
+
+
+def _payload(draft, event_type: str, decision, now: datetime) -> dict:
+    data = {
+        "draft_id": str(draft.pk),
+        "external_id": draft.external_id,
+        "workflow": draft.workflow.slug,
+        "status": draft.status,
+        "final_content": draft.current_content if draft.status in ("approved", "edited") else None,
+    }
+    if decision is not None:
+        data["decision"] = {
+            "action": decision.action,
+            "reviewer": decision.reviewer.get_username(),
+            "error_category": decision.error_category.slug if decision.error_category else None,
+            "comment": decision.comment,
+            "reason": decision.reason,
+            "decided_at": decision.decided_at.isoformat(),
+        }
+    return {"type": event_type, "timestamp": now.isoformat(), "data": data}
+
+
+def _kick(delivery_id: str) -> None:
+    from workflows.tasks import deliver_callback
+
+    try:
+        deliver_callback.delay(delivery_id)
+    except Exception:  # the broker is down: the row is safe, the sweeper will send it
+        log.warning(
+            "callback %s not queued (broker unavailable); the sweeper will send it",
+            delivery_id,
+            exc_info=True,
+        )
+
+
+def _claim(delivery_id: str, now: datetime) -> CallbackDelivery | None:
+    claimed = CallbackDelivery.objects.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        pk=delivery_id,
+        status=CallbackDelivery.Status.PENDING,
+        next_attempt_at__lte=now,
+    ).update(claimed_until=now + CLAIM_FOR)
+    if not claimed:
+        return None
+    return CallbackDelivery.objects.select_related("workflow").get(pk=delivery_id)
+
+
+def attempt(delivery_id: str) -> bool:
+    """One delivery attempt if the row is due and free; True if it was delivered."""
+    delivery = _claim(delivery_id, timezone.now())
+    if delivery is None:
+        return False
+    body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)
+    started = time.monotonic()
+    status_code, error = None, ""
+    try:
+        check(delivery.url)
+        response = httpx.post(
+            delivery.url,
+            content=body.encode("utf-8"),
+            headers=signing.headers(delivery.workflow, delivery.id, body),
+            timeout=TIMEOUT_SECONDS,
+            follow_redirects=False,  # a redirect could point anywhere, inside included
+        )
+        status_code = response.status_code
+    except UnsafeCallbackURL as refused:
+        error = f"refused: {refused}"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    return _record(delivery, status_code, error, int((time.monotonic() - started) * 1000))
+
+
+def _backoff(attempts: int) -> timedelta:
+    base = min(30 * 2 ** (attempts - 1), 3600)  # 30 s, 1 min, 2 min, … at most an hour
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))
+
+
+def _record(delivery: CallbackDelivery, status_code: int | None, error: str, ms: int) -> bool:
+    now = timezone.now()
+    delivered = status_code is not None and 200 <= status_code < 300
+    give_up_at = delivery.created_at + timedelta(hours=settings.RQ_CALLBACK_GIVE_UP_HOURS)
+    final_refusal = status_code == 410 or error.startswith("refused:")
+    with transaction.atomic():
+        delivery = CallbackDelivery.objects.select_for_update(of=("self",)).get(pk=delivery.pk)
+        CallbackAttempt.objects.create(
+            delivery=delivery,
+            attempted_at=now,
+            status_code=status_code,
+            error=error,
+            duration_ms=ms,
+        )
+        delivery.attempts += 1
+        delivery.last_status_code = status_code
+        delivery.last_error = error
+        delivery.claimed_until = None
+        if delivered:
+            delivery.status = CallbackDelivery.Status.DELIVERED
+            delivery.delivered_at = now
+        elif final_refusal or now + _backoff(delivery.attempts) >= give_up_at:
+            delivery.status = CallbackDelivery.Status.FAILED
+        else:
+            delivery.next_attempt_at = now + _backoff(delivery.attempts)
+        delivery.save()
+        if delivery.status != CallbackDelivery.Status.PENDING:
+            record(
+                events.CALLBACK_DELIVERED if delivered else events.CALLBACK_FAILED,
+                actor=SENDER,
+                object_type="callback",
+                object_id=delivery.pk,
+                workflow_slug=delivery.workflow.slug,
+                data={
+                    "draft_id": str(delivery.draft_id),
+                    "event": delivery.event_type,
+                    "attempts": delivery.attempts,
+                    "status_code": status_code,
+                    "error": error,
+                },
+            )
+    return delivered
+
+
+def sweep(*, limit: int = 200) -> int:
+    """Attempt every due delivery (oldest first); returns how many were delivered."""
+    now = timezone.now()
+    due = list(
+        CallbackDelivery.objects.filter(
+            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+            status=CallbackDelivery.Status.PENDING,
+            next_attempt_at__lte=now,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(attempt(pk) for pk in due)
+
+
+def resend(*, delivery: CallbackDelivery, actor: Actor) -> CallbackDelivery:
+    """An owner asks for a failed (or delivered) event again: same webhook-id, due now."""
+    with transaction.atomic():
+        delivery = CallbackDelivery.objects.select_for_update(of=("self",)).get(pk=delivery.pk)
+        delivery.status = CallbackDelivery.Status.PENDING
+        delivery.next_attempt_at = timezone.now()
+        delivery.created_at = timezone.now()  # a new 24-hour window of retries
+        delivery.claimed_until = None
+        delivery.save()
+        record(
+            events.CALLBACK_RESENT,
+            actor=actor,
+            object_type="callback",
+            object_id=delivery.pk,
+            workflow_slug=delivery.workflow.slug,
+            data={"draft_id": str(delivery.draft_id)},
+        )
+        transaction.on_commit(lambda: _kick(delivery.pk), robust=True)
+    return delivery

@@ -1,0 +1,54 @@
+"""Which callback URLs we will send to (server-side request forgery).
+
+No credentials in the URL; http or https only; and unless RQ_CALLBACK_ALLOW_PRIVATE is set (it
+is in the embedded demo), no host that is or resolves to a loopback, link-local, private or
+otherwise internal address. Checked when a URL is accepted and again, after DNS resolution,
+before every delivery, so a name that later points inside the network is still refused.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+
+class UnsafeCallbackURL(ValueError):
+    pass
+
+
+def _internal(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return not ip.is_global or ip.is_multicast
+
+
+def check(url: str, *, resolve: bool = True) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UnsafeCallbackURL("only http and https URLs with a host")
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeCallbackURL("credentials do not belong in a callback URL")
+    if settings.RQ_CALLBACK_ALLOW_PRIVATE:
+        return
+    host = parts.hostname
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    if literal is not None:
+        if _internal(host):
+            raise UnsafeCallbackURL(f"{host} is an internal address")
+        return
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        raise UnsafeCallbackURL(f"{host} is an internal name")
+    if not resolve:
+        return
+    try:
+        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as exc:
+        raise UnsafeCallbackURL(f"{host} does not resolve") from exc
+    for info in infos:
+        if _internal(info[4][0]):
+            raise UnsafeCallbackURL(f"{host} resolves to an internal address")

@@ -1,0 +1,57 @@
+from django.db import models
+from django.db.models import Q
+
+
+class CallbackDelivery(models.Model):
+    """One event for a producer's callback URL: the outbox row, written in the transaction of
+    the outcome it reports, then delivered (and retried) apart from it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        FAILED = "failed"
+
+    id = models.CharField(primary_key=True, max_length=40)  # the webhook-id, "msg_…"
+    workflow = models.ForeignKey(
+        "workflows.Workflow", on_delete=models.CASCADE, related_name="callbacks"
+    )
+    draft = models.ForeignKey(
+        "reviewqueue.Draft", on_delete=models.CASCADE, related_name="callbacks"
+    )
+    event_type = models.CharField(max_length=40)
+    url = models.URLField(max_length=2000)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    # A sender holds a row this long while its request is in flight; no lock spans the request.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="callback_due_idx", condition=Q(status="pending")
+            ),
+            models.Index(fields=["workflow", "created_at"], name="callback_workflow_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.event_type} {self.status}"
+
+
+class CallbackAttempt(models.Model):
+    delivery = models.ForeignKey(CallbackDelivery, on_delete=models.CASCADE, related_name="tries")
+    attempted_at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["attempted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} at {self.attempted_at}: {self.status_code or self.error}"

@@ -1,0 +1,146 @@
+"""Earned automation: low-consequence drafts are auto-approved only while humans agree.
+
+Switching on needs the workflow's last `automation_window` (200) human decisions on low drafts
+to show acceptance (approved unchanged) at or above `automation_threshold` (95 %). While on, a
+random `qa_sample_rate` (10 %) of would-be auto-approvals goes to the QA queue instead; when
+acceptance over the last `qa_window` (50) reviewed samples falls below the threshold,
+auto-approval switches itself off, the owners are told, and it is an audit event.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.mail import send_mail
+from django.db import transaction
+
+from audit import events
+from audit.actors import Actor
+from audit.services import record
+from reviewqueue.models import Decision
+from workflows.models import Workflow
+
+
+class NotEarned(Exception):
+    pass
+
+
+def _acceptance(decisions) -> tuple[int, Decimal | None]:
+    outcomes = list(decisions)
+    if not outcomes:
+        return 0, None
+    approved = sum(1 for action, status in outcomes if status == "approved")
+    return len(outcomes), (Decimal(approved) / len(outcomes)).quantize(Decimal("0.0001"))
+
+
+def low_draft_acceptance(workflow: Workflow) -> tuple[int, Decimal | None]:
+    recent = (
+        Decision.objects.filter(
+            workflow=workflow, is_final=True, draft__consequence="low", draft__qa_sample=False
+        )
+        .order_by("-decided_at")
+        .values_list("action", "draft__status")[: workflow.automation_window]
+    )
+    return _acceptance(recent)
+
+
+def qa_acceptance(workflow: Workflow) -> tuple[int, Decimal | None]:
+    recent = (
+        Decision.objects.filter(workflow=workflow, is_final=True, draft__qa_sample=True)
+        .order_by("-decided_at")
+        .values_list("action", "draft__status")[: workflow.qa_window]
+    )
+    return _acceptance(recent)
+
+
+def status(workflow: Workflow) -> dict:
+    count, rate = low_draft_acceptance(workflow)
+    qa_count, qa_rate = qa_acceptance(workflow)
+    return {
+        "enabled": workflow.auto_approve_low,
+        "threshold": str(workflow.automation_threshold),
+        "window": workflow.automation_window,
+        "low_decisions": count,
+        "low_acceptance": str(rate) if rate is not None else None,
+        "qa_queue": workflow.qa_queue.slug if workflow.qa_queue else None,
+        "qa_sample_rate": str(workflow.qa_sample_rate),
+        "qa_window": workflow.qa_window,
+        "qa_reviewed": qa_count,
+        "qa_acceptance": str(qa_rate) if qa_rate is not None else None,
+    }
+
+
+def switch_on(*, workflow: Workflow, actor: Actor) -> dict:
+    count, rate = low_draft_acceptance(workflow)
+    if workflow.qa_queue is None:
+        raise NotEarned("The workflow has no QA queue for the samples; set one first.")
+    if count < workflow.automation_window:
+        raise NotEarned(
+            f"Only {count} human decisions on low drafts so far; "
+            f"{workflow.automation_window} are needed."
+        )
+    if rate is None or rate < workflow.automation_threshold:
+        raise NotEarned(
+            f"Acceptance of the last {count} low drafts is {rate:.1%}; "
+            f"{workflow.automation_threshold:.0%} is needed."
+        )
+    _set(workflow, True, actor, {"low_decisions": count, "low_acceptance": str(rate)})
+    return status(Workflow.objects.get(pk=workflow.pk))
+
+
+def switch_off(*, workflow: Workflow, actor: Actor, reason: str) -> dict:
+    _set(workflow, False, actor, {"reason": reason})
+    return status(Workflow.objects.get(pk=workflow.pk))
+
+
+def _set(workflow: Workflow, enabled: bool, actor: Actor, figures: dict) -> None:
+    with transaction.atomic():
+        locked = Workflow.objects.select_for_update(of=("self",)).get(pk=workflow.pk)
+        if locked.auto_approve_low == enabled:
+            return
+        locked.auto_approve_low = enabled
+        locked.save(update_fields=["auto_approve_low", "updated_at"])
+        record(
+            events.AUTOMATION_CHANGED,
+            actor=actor,
+            object_type="workflow",
+            object_id=locked.pk,
+            workflow_slug=locked.slug,
+            data={
+                "before": {"auto_approve_low": not enabled},
+                "after": {"auto_approve_low": enabled},
+                **figures,
+            },
+        )
+        if not enabled and figures.get("reason") == "qa":
+            transaction.on_commit(lambda: _tell_owners(locked, figures))
+
+
+def after_qa_decision(workflow: Workflow) -> None:
+    """Called in the transaction of a final decision on a QA sample."""
+    if not workflow.auto_approve_low:
+        return
+    count, rate = qa_acceptance(workflow)
+    if count >= workflow.qa_window and rate is not None and rate < workflow.automation_threshold:
+        _set(
+            workflow,
+            False,
+            Actor.system("earned automation"),
+            {"reason": "qa", "qa_reviewed": count, "qa_acceptance": str(rate)},
+        )
+
+
+def _tell_owners(workflow: Workflow, figures: dict) -> None:
+    emails = [o.email for o in workflow.owners if o.email]
+    if emails:
+        send_mail(
+            subject=f"Auto-approval switched off for {workflow.slug}",
+            message=(
+                f"QA reviewers accepted {Decimal(figures['qa_acceptance']):.1%} of the last "
+                f"{figures['qa_reviewed']} auto-approval samples, below the "
+                f"{workflow.automation_threshold:.0%} threshold. Low-consequence drafts go to "
+                "human review again until acceptance earns automation back."
+            ),
+            from_email=None,
+            recipient_list=emails,
+        )
