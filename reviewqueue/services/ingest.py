@@ -119,7 +119,7 @@ def _receive_once(
     if fresh:
         now = timezone.now()
         with transaction.atomic():
-            costs = [submissions[i].data.get("cost", {}).get("usd") or Decimal(0) for i in fresh]
+            costs = [_usd(submissions[i].data) for i in fresh]
             verdict = quotas.consume(workflow=workflow, costs=costs, now=now)
             for position, code in verdict.refused.items():
                 outcomes[fresh[position]] = Outcome(code)
@@ -146,6 +146,10 @@ def _receive_once(
                 same = first.draft.body_hash == submission.body_hash
                 outcomes[index] = Outcome(REPLAYED if same else CONFLICT, first.draft)
     return [o for o in outcomes if o is not None]
+
+
+def _usd(data: dict[str, Any]) -> Decimal:
+    return Decimal(str((data.get("cost") or {}).get("usd") or 0))
 
 
 def _consequence_allowed(key: ProducerKey, consequence: str) -> bool:

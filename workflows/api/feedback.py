@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -33,7 +33,7 @@ def _moment(name: str, raw: str | None, default: datetime) -> datetime:
         raise exceptions.ValidationError(
             {name: [exceptions.ErrorDetail("Use an ISO date or time.", code="invalid")]}
         )
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, timezone.UTC)
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
 def period_from(request, default_days: int = 30) -> Period:

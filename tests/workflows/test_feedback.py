@@ -1,0 +1,296 @@
+"""Metrics against hand-checked fixtures, golden-set lines, source flags, earned automation,
+and who may see each."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import TestCase
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from reviewqueue.models import Decision, Draft
+from tests.conftest import person_client, producer_client
+from tests.reviewqueue.helpers import draft_body, post_json
+from tests.reviewqueue.review_helpers import make_drafts
+from workflows.models import Workflow
+
+pytestmark = pytest.mark.django_db
+METRICS = "/api/v1/workflows/claims-intake-summary/metrics"
+
+
+@pytest.fixture
+def fresh(demo):
+    """A workflow with nothing in it but what each test makes (the demo's claims aside)."""
+    Draft.objects.filter(workflow__slug="claims-intake-summary").delete()
+    return Workflow.objects.get(slug="claims-intake-summary")
+
+
+def review(draft, who: str, action: str, **body):
+    """Decide this draft (the others of its queue are moved aside while it is claimed)."""
+    client = person_client(who)
+    others = Draft.objects.filter(queue=draft.queue, status="queued").exclude(pk=draft.pk)
+    parked = list(others.values_list("pk", flat=True))
+    others.update(status="withdrawn")
+    claimed = client.post(f"/api/v1/queues/{draft.queue.slug}/claim")
+    Draft.objects.filter(pk__in=parked).update(status="queued")
+    assert claimed.json()["id"] == str(draft.pk), claimed.content
+    response = client.post(
+        f"/api/v1/drafts/{draft.pk}/decisions", {"action": action, **body}, format="json"
+    )
+    assert response.status_code == 201, response.content
+
+
+def test_metrics_match_a_hand_checked_week(fresh):
+    # Ten drafts at US$ 0.01 each, all in claims-standard, sources on eight of them.
+    drafts = make_drafts(
+        fresh, 10, consequence="low", cost={"usd": "0.01"}, sources=[{"id": "policy-1"}]
+    )
+    Draft.objects.filter(pk__in=[d.pk for d in drafts[8:]]).update(sources=[])
+    outcomes = ["approve"] * 5 + ["edit", "edit"] + ["reject"] * 2 + ["escalate"]
+    for draft, action in zip(drafts, outcomes, strict=True):
+        body = {}
+        if action == "edit":
+            body = {"content": "Better.", "error_category": "tone"}
+        elif action == "reject":
+            body = {"error_category": "hallucinated_fact"}
+        elif action == "escalate":
+            body = {"reason": "coverage unclear"}
+        review(draft, "adjuster", action, **body)
+
+    m = person_client("claims_owner").get(METRICS).json()
+
+    assert m["drafts_received"] == 10 and m["drafts_decided"] == 9
+    assert m["outcomes"] == {"approved": 5, "edited": 2, "rejected": 2}
+    assert m["acceptance_rate"] == round(5 / 9, 4)
+    assert m["edit_rate"] == round(2 / 9, 4) and m["rejection_rate"] == round(2 / 9, 4)
+    assert m["escalation_rate"] == round(1 / 10, 4)
+    assert m["error_categories"] == [
+        {"category": "hallucinated_fact", "count": 2, "share": 0.5},
+        {"category": "tone", "count": 2, "share": 0.5},
+    ] or m["error_categories"] == [
+        {"category": "tone", "count": 2, "share": 0.5},
+        {"category": "hallucinated_fact", "count": 2, "share": 0.5},
+    ]
+    assert m["escalation_reasons"] == [{"reason": "coverage unclear", "count": 1}]
+    assert m["source_coverage"] == 0.8
+    assert m["cost_usd"] == "0.100000" and m["cost_per_task_usd"] == "0.010000"
+    assert m["cost_per_accepted_usd"] == "0.020000"  # 0.10 / 5 accepted
+    # ROI: 5 accepted × 12 min × US$ 65/h = US$ 65.00, minus US$ 0.10 of AI cost.
+    assert m["roi"] == {
+        "accepted_drafts": 5,
+        "hours_saved": "1.00",
+        "value_usd": "65.00",
+        "ai_cost_usd": "0.100000",
+        "net_usd": "64.90",
+    }
+    assert m["time_to_decision_seconds"]["p50"] >= 0
+    assert m["time_to_first_claim_seconds"]["p95"] >= m["time_to_first_claim_seconds"]["p50"] >= 0
+    today = timezone.now().date().isoformat()
+    assert {"bucket": today, "received": 10, "approved": 5, "edited": 2, "rejected": 2} in m[
+        "series"
+    ]
+
+
+def test_metrics_periods_and_buckets(fresh):
+    make_drafts(fresh, 2)
+    owner = person_client("claims_owner")
+    old = (timezone.now() - timedelta(days=60)).date().isoformat()
+    older = (timezone.now() - timedelta(days=90)).date().isoformat()
+    assert owner.get(METRICS, {"from": older, "to": old}).json()["drafts_received"] == 0
+    assert owner.get(METRICS, {"bucket": "week"}).json()["series"][0]["received"] == 2
+    assert owner.get(METRICS, {"bucket": "month"}).status_code == 400
+    assert owner.get(METRICS, {"from": "yesterday-ish"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("claims_owner", 200),
+        ("claims_tech", 200),
+        ("admin", 200),
+        ("auditor", 200),
+        ("finance_owner", 403),
+        ("adjuster", 403),
+        ("senior_adjuster", 403),
+    ],
+)
+def test_only_owners_admins_and_auditors_see_metrics(demo, who, status):
+    assert person_client(who).get(METRICS).status_code == status
+
+
+def test_producers_cannot_see_metrics(claims):
+    assert producer_client(claims)[0].get(METRICS).status_code == 403
+
+
+def test_golden_set_lines_are_evaluation_cases(fresh):
+    first, second = make_drafts(
+        fresh,
+        2,
+        consequence="low",
+        sources=[{"id": "policy-1"}],
+        model={"name": "m", "version": "1", "prompt_version": "p7"},
+    )
+    review(first, "adjuster", "edit", content="Human text.", error_category="tone")
+    review(second, "adjuster", "approve")
+    adjuster = person_client("adjuster")
+    assert adjuster.post(f"/api/v1/drafts/{first.pk}/golden", {}, format="json").json()["golden"]
+
+    owner = person_client("claims_owner")
+    response = owner.get("/api/v1/workflows/claims-intake-summary/golden-set")
+    lines = [json.loads(x) for x in b"".join(response.streaming_content).splitlines()]
+    by_id = {line["id"]: line for line in lines}
+    case = by_id[str(first.pk)]
+    assert case["ai_draft"] == first.content and case["human_final"] == "Human text."
+    assert case["verdict"] == "edited" and case["error_category"] == "tone"
+    assert case["sources"] == [{"id": "policy-1"}] and case["model"]["prompt_version"] == "p7"
+    assert case["golden"] is True and by_id[str(second.pk)]["golden"] is False
+
+    edited_only = owner.get(
+        "/api/v1/workflows/claims-intake-summary/golden-set", {"verdict": "edited"}
+    )
+    assert len(b"".join(edited_only.streaming_content).splitlines()) == 1
+    golden = owner.get("/api/v1/workflows/claims-intake-summary/golden-set", {"golden_only": "1"})
+    assert len(b"".join(golden.streaming_content).splitlines()) == 1
+    assert (
+        person_client("auditor")
+        .get("/api/v1/workflows/claims-intake-summary/golden-set")
+        .status_code
+        == 403
+    )
+
+
+def test_reviewers_flag_sources_and_owners_see_the_report(fresh):
+    [draft] = make_drafts(fresh, 1, sources=[{"id": "policy-1"}, {"id": "fnol-2"}])
+    path = f"/api/v1/drafts/{draft.pk}/sources/policy-1/flags"
+    adjuster = person_client("adjuster")
+    assert (
+        adjuster.post(
+            path, {"reason": "stale", "comment": "2019 wording"}, format="json"
+        ).status_code
+        == 201
+    )
+    assert adjuster.post(path, {"reason": "stale"}, format="json").status_code == 409
+    assert (
+        person_client("senior_adjuster").post(path, {"reason": "wrong"}, format="json").status_code
+        == 201
+    )
+    missing = adjuster.post(
+        f"/api/v1/drafts/{draft.pk}/sources/nope/flags", {"reason": "wrong"}, format="json"
+    )
+    assert missing.status_code == 400
+    assert (
+        person_client("controller").post(path, {"reason": "wrong"}, format="json").status_code
+        == 404
+    )
+    report = (
+        person_client("claims_owner").get("/api/v1/workflows/claims-intake-summary/sources").json()
+    )
+    assert report["results"] == [{"source_id": "policy-1", "stale": 1, "wrong": 1}]
+    assert (
+        AuditEntry.objects.filter(action="draft.source_flagged", object_id=str(draft.pk)).count()
+        == 2
+    )
+
+
+class TestEarnedAutomation:
+    URL = "/api/v1/workflows/claims-intake-summary/automation"
+
+    def _history(self, workflow, approved: int, rejected: int) -> None:
+        """Human decisions on low drafts, written directly (the review path is tested elsewhere)."""
+        adjuster = User.objects.get(username="adjuster")
+        drafts = make_drafts(workflow, approved + rejected, consequence="low")
+        now = timezone.now()
+        for n, draft in enumerate(drafts):
+            status = "approved" if n < approved else "rejected"
+            Draft.objects.filter(pk=draft.pk).update(status=status, decided_at=now)
+            Decision.objects.create(
+                draft=draft,
+                queue=draft.queue,
+                workflow=workflow,
+                reviewer=adjuster,
+                action="approve" if status == "approved" else "reject",
+                is_final=True,
+                content=draft.content,
+                time_spent=timedelta(seconds=30),
+                decided_at=now,
+            )
+
+    def test_automation_stays_off_until_acceptance_earns_it(self, fresh):
+        fresh.automation_window = 20
+        fresh.save()
+        self._history(fresh, approved=18, rejected=2)  # 90 %
+        owner = person_client("claims_owner")
+        refused = owner.post(self.URL, {"enabled": True}, format="json")
+        assert refused.status_code == 409
+        assert refused.json()["error"]["code"] == "automation_not_earned"
+        assert "90.0%" in refused.json()["error"]["message"]
+        assert Workflow.objects.get(pk=fresh.pk).auto_approve_low is False
+        assert (
+            person_client("adjuster").post(self.URL, {"enabled": True}, format="json").status_code
+            == 403
+        )
+
+    def test_earned_automation_approves_low_drafts_and_samples_some_for_qa(
+        self, fresh, claims_producer
+    ):
+        fresh.automation_window = 20
+        fresh.save()
+        self._history(fresh, approved=20, rejected=0)
+        owner = person_client("claims_owner")
+        on = owner.post(self.URL, {"enabled": True}, format="json")
+        assert on.status_code == 200 and on.json()["enabled"] is True
+        assert AuditEntry.objects.filter(action="workflow.automation_changed").exists()
+
+        Workflow.objects.filter(pk=fresh.pk).update(qa_sample_rate=Decimal("0.5"))
+        statuses = [
+            post_json(
+                claims_producer, "/api/v1/drafts", draft_body(consequence="low", confidence=0.9)
+            ).json()
+            for _ in range(40)
+        ]
+        auto = [s for s in statuses if s["status"] == "auto_approved"]
+        sampled = [s for s in statuses if s["queue"] == "claims-qa"]
+        assert auto and sampled and len(auto) + len(sampled) == 40
+        assert all(s["status"] == "queued" for s in sampled)
+        # Medium drafts are never automated.
+        medium = post_json(
+            claims_producer, "/api/v1/drafts", draft_body(consequence="medium")
+        ).json()
+        assert medium["status"] == "queued" and medium["queue"] == "claims-standard"
+
+    def test_poor_qa_results_switch_automation_off_and_tell_the_owners(
+        self, fresh, claims_producer, mailoutbox
+    ):
+        User.objects.filter(username="claims_owner").update(email="owner@example.com")
+        Workflow.objects.filter(pk=fresh.pk).update(
+            auto_approve_low=True, qa_sample_rate=Decimal("1"), qa_window=3
+        )
+        samples = [
+            post_json(
+                claims_producer, "/api/v1/drafts", draft_body(consequence="low", confidence=0.9)
+            ).json()
+            for _ in range(3)
+        ]
+        senior = person_client("senior_adjuster")
+        for sample in samples:
+            claimed = senior.post("/api/v1/queues/claims-qa/claim").json()
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                senior.post(
+                    f"/api/v1/drafts/{claimed['id']}/decisions",
+                    {"action": "reject", "error_category": "hallucinated_fact"},
+                    format="json",
+                )
+        assert Workflow.objects.get(pk=fresh.pk).auto_approve_low is False
+        off = AuditEntry.objects.filter(action="workflow.automation_changed").latest("id")
+        assert off.data["reason"] == "qa" and off.data["qa_acceptance"] == "0.0000"
+        assert len(mailoutbox) == 1 and "owner@example.com" in mailoutbox[0].to
+        after = post_json(
+            claims_producer, "/api/v1/drafts", draft_body(consequence="low", confidence=0.9)
+        ).json()
+        assert after["status"] == "queued" and after["queue"] == "claims-standard"
+        del samples
