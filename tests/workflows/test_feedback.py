@@ -277,7 +277,7 @@ class TestEarnedAutomation:
             for _ in range(3)
         ]
         senior = person_client("senior_adjuster")
-        for sample in samples:
+        for _sample in samples:
             claimed = senior.post("/api/v1/queues/claims-qa/claim").json()
             with TestCase.captureOnCommitCallbacks(execute=True):
                 senior.post(
@@ -293,4 +293,3 @@ class TestEarnedAutomation:
             claims_producer, "/api/v1/drafts", draft_body(consequence="low", confidence=0.9)
         ).json()
         assert after["status"] == "queued" and after["queue"] == "claims-standard"
-        del samples
