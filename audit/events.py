@@ -40,6 +40,7 @@ AUTOMATION_CHANGED = "workflow.automation_changed"
 DRAFT_AUTO_APPROVED = "draft.auto_approved"
 SOURCE_FLAGGED = "draft.source_flagged"
 DRAFT_MARKED_GOLDEN = "draft.marked_golden"
+DIGEST_SENT = "workflow.digest_sent"
 
 REGISTERED: dict[str, str] = {
     DRAFT_RECEIVED: "A producer's draft was accepted.",
@@ -78,4 +79,5 @@ REGISTERED: dict[str, str] = {
     DRAFT_AUTO_APPROVED: "A low-consequence draft was approved without review (earned automation).",
     SOURCE_FLAGGED: "A reviewer flagged a draft's cited source as stale or wrong.",
     DRAFT_MARKED_GOLDEN: "A reviewer marked a decided draft as a golden evaluation case.",
+    DIGEST_SENT: "The weekly digest went to the workflow's owners.",
 }

@@ -249,12 +249,19 @@ CELERY_BEAT_SCHEDULE = {
     "seal-audit-log": {"task": "audit.seal", "schedule": RQ_AUDIT_SEAL_SECONDS},
     "sweep-callbacks": {"task": "workflows.sweep_callbacks", "schedule": RQ_CALLBACK_SWEEP_SECONDS},
     "audit-checkpoint": {"task": "audit.checkpoint", "schedule": crontab(hour=0, minute=5)},
+    "weekly-digest": {
+        "task": "workflows.send_digests",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
 }
 
 # Mail (audit checkpoints, later digests): printed to the console unless EMAIL_URL is set,
 # e.g. smtp+tls://user:password@mail.example.com:587
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="reviewqueue@localhost")
+# Where links in mail point (the digest's example drafts).
+RQ_METRICS_TOKEN = env.str("RQ_METRICS_TOKEN", default="")
+RQ_BASE_URL = env.str("RQ_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from reviewqueue import views
+from reviewqueue import ops, views
 from reviewqueue.web import inbox, review
 
 urlpatterns = [
@@ -21,7 +21,9 @@ urlpatterns = [
     path("api/v1/workflows/", include("workflows.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics, name="metrics"),
 ]
 
 handler404 = views.not_found

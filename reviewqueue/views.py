@@ -1,14 +1,10 @@
 """Health check and the error handlers. The reviewer pages live in reviewqueue/web/."""
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as html_server_error
 
 from reviewqueue.api.errors import json_404, json_500
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"ok": True})
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:

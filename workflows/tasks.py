@@ -14,3 +14,10 @@ def deliver_callback(delivery_id: str) -> bool:
 @shared_task(name="workflows.sweep_callbacks")
 def sweep_callbacks() -> int:
     return outbox.sweep()
+
+
+@shared_task(name="workflows.send_digests")
+def send_digests() -> int:
+    from workflows.services import digest
+
+    return digest.send_all()

@@ -8,10 +8,12 @@ from workflows.models.core import (
     WorkflowUsage,
     WorkflowUserObjectPermission,
 )
+from workflows.models.digests import DigestSent
 
 __all__ = [
     "CallbackAttempt",
     "CallbackDelivery",
+    "DigestSent",
     "ErrorCategory",
     "PolicyVersion",
     "ProducerKey",

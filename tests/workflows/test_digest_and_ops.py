@@ -1,0 +1,85 @@
+"""The weekly digest, and the operations endpoints."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import Client, TestCase, override_settings
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from reviewqueue.models import Decision, Draft
+from tests.reviewqueue.review_helpers import make_drafts
+from workflows.models import Workflow
+from workflows.services import digest
+
+pytestmark = pytest.mark.django_db
+
+
+def _decide(drafts, category, when):
+    reviewer = User.objects.get(username="adjuster")
+    for draft in drafts:
+        Draft.objects.filter(pk=draft.pk).update(status="rejected", decided_at=when)
+        Decision.objects.create(
+            draft=draft, queue=draft.queue, workflow=draft.workflow, reviewer=reviewer,
+            action="reject", is_final=True, content=draft.content,
+            error_category=draft.workflow.error_categories.get(slug=category),
+            time_spent=timedelta(seconds=40), decided_at=when,
+        )
+
+
+def test_the_digest_shows_the_week_beside_the_one_before_with_links(demo, mailoutbox):
+    claims = Workflow.objects.get(slug="claims-intake-summary")
+    Draft.objects.filter(workflow=claims).delete()
+    User.objects.filter(username="claims_owner").update(email="owner@example.com")
+    start, end = digest.week_of(timezone.now().date())
+    _decide(make_drafts(claims, 3), "tone", start + timedelta(days=1))
+    _decide(make_drafts(claims, 1), "tone", start - timedelta(days=3))  # the week before
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert digest.send(claims) is True
+    [mail] = mailoutbox
+    assert "owner@example.com" in mail.to
+    assert "- tone: 3 (+2 on the week before)" in mail.body
+    assert "/drafts/" in mail.body and "SLA breaches: 0" in mail.body
+    html = mail.alternatives[0][0]
+    assert "<b>tone</b>: 3" in html and "example 1" in html
+    assert AuditEntry.objects.filter(action="workflow.digest_sent").count() == 1
+    # Beat on two workers, or a rerun: the week is not sent twice.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert digest.send(claims) is False
+    assert len(mailoutbox) == 1
+
+
+def test_send_digest_command_sends_one_now(demo, mailoutbox):
+    User.objects.filter(username="finance_owner").update(email="fin@example.com")
+    out = io.StringIO()
+    call_command("send_digest", "finance-variance", "--force", stdout=out)
+    assert "finance-variance: sent" in out.getvalue()
+
+
+def test_readyz_checks_the_database_and_redis(demo):
+    body = Client().get("/readyz").json()
+    assert body == {"ok": True, "database": "ok", "redis": "ok"}
+    with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
+        down = Client().get("/readyz")
+    assert down.status_code == 503 and down.json()["redis"].startswith("down")
+
+
+def test_metrics_endpoint_exposes_queues_decisions_and_callbacks(demo):
+    text = Client(REMOTE_ADDR="127.0.0.1").get("/metrics").content.decode()
+    assert 'reviewqueue_queue_depth{queue="claims-standard"}' in text
+    assert "reviewqueue_queue_oldest_age_seconds" in text
+    assert "reviewqueue_callback_attempts_total" in text
+    assert 'reviewqueue_drafts_received_total{workflow="finance-variance"} 24.0' in text
+
+
+@override_settings(RQ_METRICS_TOKEN="scrape-secret")
+def test_metrics_from_elsewhere_need_the_token(demo):
+    outside = Client(REMOTE_ADDR="203.0.113.9")
+    assert outside.get("/metrics").status_code == 403
+    assert outside.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret").status_code == 200
