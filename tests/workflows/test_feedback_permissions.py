@@ -1,0 +1,44 @@
+"""Who may use each owners' endpoint: every persona, a producer and a stranger."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.conftest import person_client, producer_client
+
+pytestmark = pytest.mark.django_db
+BASE = "/api/v1/workflows/claims-intake-summary"
+# owners, admins and auditors read; only owners and admins act or take the golden set
+READ = {"claims_owner": 200, "claims_tech": 200, "admin": 200, "auditor": 200}
+OWN = {"claims_owner": 200, "claims_tech": 200, "admin": 200}
+ENDPOINTS = [
+    ("get", f"{BASE}/metrics", READ),
+    ("get", f"{BASE}/sources", READ),
+    ("get", f"{BASE}/callbacks", READ),
+    ("get", f"{BASE}/automation", READ),
+    ("get", f"{BASE}/golden-set", OWN),
+    ("post", f"{BASE}/automation", {"claims_owner": 409, "claims_tech": 409, "admin": 409}),
+]
+PEOPLE = ["claims_owner", "claims_tech", "admin", "auditor", "finance_owner", "adjuster",
+          "senior_adjuster", "controller"]
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), ENDPOINTS)
+@pytest.mark.parametrize("who", PEOPLE)
+def test_people(demo, method, path, allowed, who):
+    client = person_client(who)
+    body = {"enabled": True} if method == "post" else None
+    response = getattr(client, method)(path, body, format="json") if body else client.get(path)
+    assert response.status_code == allowed.get(who, 403)
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), ENDPOINTS)
+def test_producers_and_strangers(claims, method, path, allowed):
+    producer = producer_client(claims)[0]
+    assert getattr(producer, method)(path).status_code == 403
+    assert getattr(APIClient(), method)(path).status_code == 401
+
+
+def test_an_unknown_workflow_is_404(demo):
+    assert person_client("admin").get("/api/v1/workflows/nope/metrics").status_code == 404
