@@ -28,14 +28,16 @@ SETUP = [
     INSERT INTO reviewqueue_draft (id, workflow_id, external_id, body_hash, title, content,
         consequence, confidence, sources, model_name, model_version, prompt_version, cost_usd,
         metadata, callback_url, escalation_request, status, queue_id, routing_reason, policy_id,
-        received_at, due_at, updated_at, decided_at, status_before_lease, qa_sample, is_golden)
+        received_at, due_at, updated_at, decided_at, status_before_lease, qa_sample, is_golden,
+        first_claimed_at)
     SELECT gen_random_uuid(), w.id, 'm-' || n, repeat('0', 64), 'Claim ' || n, 'Text ' || n,
         'low', 0.9, CASE WHEN n % 5 = 0 THEN '[]'::jsonb ELSE '[{"id": "p"}]'::jsonb END,
         'm', '1', 'p', 0.004, '{}', '', '',
         (ARRAY['approved', 'approved', 'approved', 'edited', 'rejected'])[1 + n % 5],
         q.id, 'bench', w.current_policy_id,
         now() - (n % 43200) * interval '1 minute' - interval '10 minutes',
-        now(), now(), now() - (n % 43200) * interval '1 minute', '', false, false
+        now(), now(), now() - (n % 43200) * interval '1 minute', '', false, false,
+        now() - (n % 43200) * interval '1 minute' - interval '5 minutes'
     FROM generate_series(1, {n}) AS n
     JOIN workflows_workflow w ON w.slug = 'claims-intake-summary'
     JOIN reviewqueue_queue q ON q.slug = 'claims-standard'

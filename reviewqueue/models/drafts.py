@@ -83,6 +83,7 @@ class Draft(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     sla_breached_at = models.DateTimeField(null=True, blank=True)
+    first_claimed_at = models.DateTimeField(null=True, blank=True)  # for time-to-first-claim
     purged_at = models.DateTimeField(null=True, blank=True)  # text removed after retention
     # Earned automation: a sample of auto-approved drafts is reviewed in the QA queue.
     qa_sample = models.BooleanField(default=False)

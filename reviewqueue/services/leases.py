@@ -59,7 +59,8 @@ def claim_next(*, queue: Queue, user: AbstractBaseUser) -> Claim | None:
         draft.leased_by = user
         draft.lease_started_at = now
         draft.lease_expires_at = now + queue.lease_duration
-        draft.save(update_fields=_LEASE_FIELDS)
+        draft.first_claimed_at = draft.first_claimed_at or now
+        draft.save(update_fields=[*_LEASE_FIELDS, "first_claimed_at"])
         Lease.objects.create(
             draft=draft, queue=queue, holder=user, started_at=now, expires_at=draft.lease_expires_at
         )

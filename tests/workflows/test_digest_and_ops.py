@@ -25,10 +25,16 @@ def _decide(drafts, category, when):
     for draft in drafts:
         Draft.objects.filter(pk=draft.pk).update(status="rejected", decided_at=when)
         Decision.objects.create(
-            draft=draft, queue=draft.queue, workflow=draft.workflow, reviewer=reviewer,
-            action="reject", is_final=True, content=draft.content,
+            draft=draft,
+            queue=draft.queue,
+            workflow=draft.workflow,
+            reviewer=reviewer,
+            action="reject",
+            is_final=True,
+            content=draft.content,
             error_category=draft.workflow.error_categories.get(slug=category),
-            time_spent=timedelta(seconds=40), decided_at=when,
+            time_spent=timedelta(seconds=40),
+            decided_at=when,
         )
 
 

@@ -20,8 +20,16 @@ ENDPOINTS = [
     ("get", f"{BASE}/golden-set", OWN),
     ("post", f"{BASE}/automation", {"claims_owner": 409, "claims_tech": 409, "admin": 409}),
 ]
-PEOPLE = ["claims_owner", "claims_tech", "admin", "auditor", "finance_owner", "adjuster",
-          "senior_adjuster", "controller"]
+PEOPLE = [
+    "claims_owner",
+    "claims_tech",
+    "admin",
+    "auditor",
+    "finance_owner",
+    "adjuster",
+    "senior_adjuster",
+    "controller",
+]
 
 
 @pytest.mark.parametrize(("method", "path", "allowed"), ENDPOINTS)

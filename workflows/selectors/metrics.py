@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, Min, Q, Sum
-from django.db.models.functions import TruncDay, TruncWeek
+from django.db.models import Aggregate, Count, F, FloatField, Q, Sum
+from django.db.models.functions import Extract, TruncDay, TruncWeek
 
 from audit.models import AuditEntry
-from reviewqueue.models import Decision, Draft, Lease, SourceFlag
+from reviewqueue.models import Decision, Draft, SourceFlag
 from workflows.models import Workflow
 
 FINAL = ["approved", "edited", "rejected"]
@@ -45,13 +45,7 @@ def _seconds(value) -> float | None:
 
 
 def _percentiles(queryset, expression) -> dict[str, float | None]:
-    if connection.vendor == "postgresql":
-        # Durations in seconds, so percentile_cont works on numbers.
-        from django.db.models.functions import Extract
-
-        seconds = Extract(expression, "epoch")
-        found = queryset.aggregate(p50=Percentile(seconds, 0.5), p95=Percentile(seconds, 0.95))
-        return {k: _seconds(v) for k, v in found.items()}
+    """The SQLite path: the embedded demo's few rows, sorted here."""
     values = sorted(
         _seconds(v) for v in queryset.annotate(d=expression).values_list("d", flat=True) if v
     )
@@ -67,6 +61,12 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def _durations(queryset, prefix: str, expression) -> dict:
+    """p50 / p95 of a duration over the queryset, in seconds, as aggregate arguments (PG)."""
+    seconds = Extract(expression, "epoch")
+    return {f"{prefix}_p50": Percentile(seconds, 0.5), f"{prefix}_p95": Percentile(seconds, 0.95)}
+
+
 def workflow_metrics(workflow: Workflow, period: Period) -> dict:
     window = {"workflow": workflow}
     received = Draft.objects.filter(
@@ -78,16 +78,33 @@ def workflow_metrics(workflow: Workflow, period: Period) -> dict:
     decisions = Decision.objects.filter(
         **window, decided_at__gte=period.start, decided_at__lt=period.end
     )
+    on_postgres = connection.vendor == "postgresql"
+    to_first_claim = F("first_claimed_at") - F("received_at")
+    to_decision = F("decided_at") - F("received_at")
 
+    # One scan of the period's received drafts, one of its decided drafts (with percentiles).
     intake = received.aggregate(
         count=Count("pk"),
         with_sources=Count("pk", filter=~Q(sources=[])),
         cost=Sum("cost_usd"),
         auto_approved=Count("pk", filter=Q(status="auto_approved")),
+        **(_durations(received, "claim", to_first_claim) if on_postgres else {}),
     )
-    outcomes = dict(decided.values_list("status").annotate(n=Count("pk")))
+    finished = decided.aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in FINAL},
+        qa_reviewed=Count("pk", filter=Q(qa_sample=True)),
+        qa_accepted=Count("pk", filter=Q(qa_sample=True, status="approved")),
+        **(_durations(decided, "decision", to_decision) if on_postgres else {}),
+    )
+    if on_postgres:
+        first_claim = {"p50": intake["claim_p50"], "p95": intake["claim_p95"]}
+        decision_time = {"p50": finished["decision_p50"], "p95": finished["decision_p95"]}
+    else:
+        first_claim = _percentiles(received.filter(first_claimed_at__isnull=False), to_first_claim)
+        decision_time = _percentiles(decided, to_decision)
+    outcomes = {status: finished[status] for status in FINAL}
     total_decided = sum(outcomes.values())
-    accepted = outcomes.get("approved", 0)
+    accepted = outcomes["approved"]
     human = decisions.aggregate(
         all=Count("pk"), escalations=Count("pk", filter=Q(action="escalate"))
     )
@@ -95,7 +112,7 @@ def workflow_metrics(workflow: Workflow, period: Period) -> dict:
         decisions.filter(is_final=True, error_category__isnull=False)
         .values("error_category__slug")
         .annotate(count=Count("pk"))
-        .order_by("-count")
+        .order_by("-count", "error_category__slug")
     )
     categorised = sum(c["count"] for c in categories)
     reasons = list(
@@ -104,20 +121,6 @@ def workflow_metrics(workflow: Workflow, period: Period) -> dict:
         .annotate(count=Count("pk"))
         .order_by("-count")[:10]
     )
-    qa = Draft.objects.filter(
-        **window, qa_sample=True, decided_at__gte=period.start, decided_at__lt=period.end
-    ).aggregate(reviewed=Count("pk"), accepted=Count("pk", filter=Q(status="approved")))
-    first_claims = (
-        Lease.objects.filter(draft__in=received)
-        .values("draft_id")
-        .annotate(first=Min("started_at"), received=Min("draft__received_at"))
-    )
-    to_first_claim = (
-        _percentiles(first_claims, F("first") - F("received"))
-        if connection.vendor != "postgresql"
-        else _first_claim_pg(received)
-    )
-    to_decision = _percentiles(decided, (F("decided_at") - F("received_at")))
     breaches = AuditEntry.objects.filter(
         workflow_slug=workflow.slug,
         action="draft.sla_breached",
@@ -137,10 +140,10 @@ def workflow_metrics(workflow: Workflow, period: Period) -> dict:
         "to": period.end.isoformat(),
         "drafts_received": intake["count"],
         "drafts_decided": total_decided,
-        "outcomes": {s: outcomes.get(s, 0) for s in FINAL},
+        "outcomes": outcomes,
         "acceptance_rate": _rate(accepted, total_decided),
-        "edit_rate": _rate(outcomes.get("edited", 0), total_decided),
-        "rejection_rate": _rate(outcomes.get("rejected", 0), total_decided),
+        "edit_rate": _rate(outcomes["edited"], total_decided),
+        "rejection_rate": _rate(outcomes["rejected"], total_decided),
         "escalation_rate": _rate(human["escalations"], human["all"]),
         "error_categories": [
             {
@@ -153,12 +156,12 @@ def workflow_metrics(workflow: Workflow, period: Period) -> dict:
         "escalation_reasons": [{"reason": r["reason"], "count": r["count"]} for r in reasons],
         "auto_approved": intake["auto_approved"],
         "qa_samples": {
-            "reviewed": qa["reviewed"],
-            "accepted": qa["accepted"],
-            "acceptance_rate": _rate(qa["accepted"], qa["reviewed"]),
+            "reviewed": finished["qa_reviewed"],
+            "accepted": finished["qa_accepted"],
+            "acceptance_rate": _rate(finished["qa_accepted"], finished["qa_reviewed"]),
         },
-        "time_to_first_claim_seconds": to_first_claim,
-        "time_to_decision_seconds": to_decision,
+        "time_to_first_claim_seconds": {k: _seconds(v) for k, v in first_claim.items()},
+        "time_to_decision_seconds": {k: _seconds(v) for k, v in decision_time.items()},
         "sla_breaches": breaches,
         "cost_usd": str(cost),
         "cost_per_task_usd": _money(cost, intake["count"]),
@@ -174,21 +177,6 @@ def workflow_metrics(workflow: Workflow, period: Period) -> dict:
         },
         "series": _series(received, decided, period.bucket),
     }
-
-
-def _first_claim_pg(received) -> dict[str, float | None]:
-    sql, params = received.values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s),"
-            " percentile_cont(0.95) WITHIN GROUP (ORDER BY s) FROM ("
-            " SELECT extract(epoch FROM min(l.started_at) - min(d.received_at)) AS s"
-            " FROM reviewqueue_lease l JOIN reviewqueue_draft d ON d.id = l.draft_id"
-            f" WHERE l.draft_id IN ({sql}) GROUP BY l.draft_id) AS firsts",
-            params,
-        )
-        p50, p95 = cursor.fetchone()
-    return {"p50": _seconds(p50), "p95": _seconds(p95)}
 
 
 def _money(amount: Decimal, count: int) -> str | None:
