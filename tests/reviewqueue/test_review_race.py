@@ -116,3 +116,40 @@ def test_two_approval_queue_never_lets_one_person_finish_a_draft(demo):
         )
         assert len(approvers) == 2 and len(set(approvers)) == 2
     assert_no_overlapping_leases(ids)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(60)
+def test_a_claim_passes_over_a_draft_another_claim_has_locked_without_waiting(demo):
+    """An exact interleaving: A has locked its candidate and not committed; B claims now."""
+    import time
+
+    from django.db import transaction
+
+    Draft.objects.update(status="approved")
+    claims = Workflow.objects.get(slug="claims-intake-summary")
+    make_drafts(claims, 2)
+    queue = Queue.objects.get(slug="claims-standard")
+    a, b = reviewer("interleave_a"), reviewer("interleave_b")
+    locked, finish = threading.Event(), threading.Event()
+    held: dict = {}
+
+    def claim_and_hold():
+        try:
+            with transaction.atomic():  # keeps A's row lock until `finish`
+                held["a"] = claim_next(queue=queue, user=a).draft.pk
+                locked.set()
+                finish.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=claim_and_hold)
+    thread.start()
+    assert locked.wait(timeout=30)
+    started = time.monotonic()
+    mine = claim_next(queue=queue, user=b)
+    waited = time.monotonic() - started
+    finish.set()
+    thread.join()
+    assert mine is not None and mine.draft.pk != held["a"]
+    assert waited < 1.0  # SKIP LOCKED: B never queued behind A's lock
