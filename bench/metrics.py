@@ -3,8 +3,9 @@
     uv run python bench/metrics.py [--decisions 1000000]
 
 Writes N decided drafts with their decisions and leases over 30 days (setup, by SQL), then times
-GET /api/v1/workflows/{slug}/metrics for the last 7 and 30 days through gunicorn, beside a raw
-baseline: one plain SQL query counting the same outcomes by status.
+GET /api/v1/workflows/{slug}/metrics through gunicorn: the first call over 30 days (no day stored
+yet: it computes and stores every closed day), then the median of repeated calls over the last 7
+and 30 days, beside a raw baseline: one plain SQL query counting the same outcomes by status.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def main() -> None:
             conn.execute(statement.replace("{n}", str(int(args.decisions))).replace("%%", "%"))
     token = manage("issue_token", "claims_owner", env=server_env(url)).strip().splitlines()[-1]
 
+    path = "/api/v1/workflows/claims-intake-summary/metrics"
     rows = []
     with (
         gunicorn(url, 2) as base,
@@ -86,17 +88,21 @@ def main() -> None:
             base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=300
         ) as client,
     ):
-        for days in (7, 30):
-            path = "/api/v1/workflows/claims-intake-summary/metrics"
+
+        def timed(days: int, calls: int) -> tuple[float, dict]:
             since = time.strftime("%Y-%m-%d", time.gmtime(time.time() - days * 86400))
-            client.get(path, params={"from": since})  # warm up
             timings, body = [], {}
-            for _ in range(args.calls):
+            for _ in range(calls):
                 started = time.perf_counter()
                 response = client.get(path, params={"from": since})
                 timings.append(time.perf_counter() - started)
                 body = response.json()
-            rows.append((days, statistics.median(timings), body))
+            return statistics.median(timings), body
+
+        # The first call finds no stored days and computes (and stores) every closed one.
+        rows.append(("30 days, first call", *timed(30, 1)))
+        for days in (7, 30):
+            rows.append((f"{days} days", *timed(days, args.calls)))
 
     with psycopg.connect(url) as conn:
         timings = []
@@ -111,16 +117,16 @@ def main() -> None:
         raw = statistics.median(timings)
 
     say("")
-    for days, median, body in rows:
+    for label, median, body in rows:
         say(
-            f"last {days:>2} days: {body['drafts_decided']:>9,} decided  "
+            f"{label:<20} {body['drafts_decided']:>9,} decided  "
             f"metrics API p50 {median * 1000:8.0f} ms  "
             f"(acceptance {body['acceptance_rate']}, p95 to decision "
             f"{body['time_to_decision_seconds']['p95']:.0f} s)"
         )
     say(
         f"raw SQL (one count by status, 30 days): {raw * 1000:.0f} ms; "
-        f"API / raw = {rows[1][1] / raw:.1f}×"
+        f"API (30 days, stored days) / raw = {rows[2][1] / raw:.2f}×"
     )
 
 

@@ -215,12 +215,14 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "celery-broker"
-    for _sub in ("in", "processed"):
+    for _sub in ("in", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "in"),
         "data_folder_out": str(_broker_dir / "in"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Broadcast (pidbox) exchanges; kombu's default is ./control in whatever the cwd is.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -240,6 +242,8 @@ RQ_CALLBACK_GIVE_UP_HOURS = _positive_int("RQ_CALLBACK_GIVE_UP_HOURS", 24)
 # Callbacks to loopback / private addresses: refused in production, allowed in the local demo.
 RQ_CALLBACK_ALLOW_PRIVATE = env.bool("RQ_CALLBACK_ALLOW_PRIVATE", default=DEBUG)
 RQ_LEASE_REAPER_SECONDS = _positive_int("RQ_LEASE_REAPER_SECONDS", 60)
+# A day's metrics are stored once it is this long over (late commits are still counted).
+RQ_METRICS_ROLLUP_GRACE_SECONDS = _positive_int("RQ_METRICS_ROLLUP_GRACE_SECONDS", 3600)
 CELERY_BEAT_SCHEDULE = {
     "escalate-overdue-drafts": {
         "task": "reviewqueue.escalate_overdue",
@@ -249,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
     "seal-audit-log": {"task": "audit.seal", "schedule": RQ_AUDIT_SEAL_SECONDS},
     "sweep-callbacks": {"task": "workflows.sweep_callbacks", "schedule": RQ_CALLBACK_SWEEP_SECONDS},
     "audit-checkpoint": {"task": "audit.checkpoint", "schedule": crontab(hour=0, minute=5)},
+    "metrics-rollup": {
+        "task": "workflows.roll_up_metrics",
+        "schedule": crontab(hour=1, minute=15),
+    },
     "weekly-digest": {
         "task": "workflows.send_digests",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),

@@ -21,3 +21,10 @@ def send_digests() -> int:
     from workflows.services import digest
 
     return digest.send_all()
+
+
+@shared_task(name="workflows.roll_up_metrics")
+def roll_up_metrics() -> int:
+    from workflows.services import rollups
+
+    return rollups.roll_up_all()

@@ -110,6 +110,9 @@ class Draft(models.Model):
             ),
             models.Index(fields=["workflow", "received_at"], name="draft_workflow_received_idx"),
             models.Index(fields=["workflow", "decided_at"], name="draft_workflow_decided_idx"),
+            models.Index(
+                fields=["workflow", "first_claimed_at"], name="draft_workflow_claimed_idx"
+            ),
             # Expired leases, found per queue by the claim and by the lease reaper.
             models.Index(
                 fields=["queue", "lease_expires_at"],

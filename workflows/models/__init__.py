@@ -9,12 +9,14 @@ from workflows.models.core import (
     WorkflowUserObjectPermission,
 )
 from workflows.models.digests import DigestSent
+from workflows.models.metrics import MetricsDay
 
 __all__ = [
     "CallbackAttempt",
     "CallbackDelivery",
     "DigestSent",
     "ErrorCategory",
+    "MetricsDay",
     "PolicyVersion",
     "ProducerKey",
     "Workflow",

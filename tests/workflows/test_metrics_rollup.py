@@ -1,0 +1,165 @@
+"""Daily metrics rollups: closed days are stored once and read back, open days are live, the
+percentiles stay within 1 %, and a rebuild picks up data corrected by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from reviewqueue.models import Decision, Draft
+from tests.conftest import person_client
+from tests.reviewqueue.review_helpers import make_drafts
+from tests.workflows.test_feedback import METRICS, fresh, review  # noqa: F401 (fixture)
+from workflows.models import MetricsDay
+
+pytestmark = pytest.mark.django_db
+
+
+def at(days_ago: int, hour: int = 9) -> datetime:
+    day = timezone.now().astimezone(UTC).date() - timedelta(days=days_ago)
+    return datetime.combine(day, time(hour), tzinfo=UTC)
+
+
+def decided_on(draft, received: datetime, claim_wait: timedelta, decision_time: timedelta):
+    """Move a decided draft and its decisions back in time."""
+    Draft.objects.filter(pk=draft.pk).update(
+        received_at=received,
+        first_claimed_at=received + claim_wait,
+        decided_at=received + decision_time,
+    )
+    Decision.objects.filter(draft=draft).update(decided_at=received + decision_time)
+
+
+@pytest.fixture
+def ten_days_ago_three(fresh):  # noqa: F811
+    """Ten drafts received three days ago at 09:00, approved after 1..10 minutes, first
+    claimed after 10..100 seconds."""
+    drafts = make_drafts(fresh, 10, consequence="low", cost={"usd": "0.01"})
+    for n, draft in enumerate(drafts, start=1):
+        review(draft, "adjuster", "approve")
+        decided_on(draft, at(3), timedelta(seconds=10 * n), timedelta(minutes=n))
+    return fresh
+
+
+def test_percentiles_are_within_one_percent_of_the_exact_values(ten_days_ago_three):
+    m = person_client("claims_owner").get(METRICS).json()
+
+    # Ranks floor(0.5 × 9) = 4 and floor(0.95 × 9) = 8 of the sorted durations.
+    assert m["time_to_decision_seconds"]["p50"] == pytest.approx(300, rel=0.01)
+    assert m["time_to_decision_seconds"]["p95"] == pytest.approx(540, rel=0.01)
+    assert m["time_to_first_claim_seconds"]["p50"] == pytest.approx(50, rel=0.01)
+    assert m["time_to_first_claim_seconds"]["p95"] == pytest.approx(90, rel=0.01)
+
+
+def test_a_closed_day_is_stored_once_and_read_back_until_rebuilt(ten_days_ago_three):
+    owner = person_client("claims_owner")
+    first = owner.get(METRICS).json()
+    assert first["drafts_received"] == 10 and first["outcomes"]["approved"] == 10
+
+    stored = MetricsDay.objects.get(workflow=ten_days_ago_three, day=at(3).date())
+    assert stored.tally["counts"]["received"] == 10
+    assert stored.tally["counts"]["approved"] == 10
+    assert stored.tally["cost_usd"] == "0.100000"
+
+    # A correction behind the application's back: the stored day does not see it...
+    Draft.objects.filter(workflow=ten_days_ago_three, status="approved").update(status="rejected")
+    assert owner.get(METRICS).json()["outcomes"]["approved"] == 10
+    # ...until the day is rebuilt.
+    call_command("rollup_metrics", "claims-intake-summary", "--rebuild", "--days", "7")
+    again = owner.get(METRICS).json()
+    assert again["outcomes"] == {"approved": 0, "edited": 0, "rejected": 10}
+
+
+def test_today_is_counted_live_and_not_stored(fresh):  # noqa: F811
+    [draft] = make_drafts(fresh, 1, consequence="low")
+    review(draft, "adjuster", "approve")
+    owner = person_client("claims_owner")
+    assert owner.get(METRICS).json()["outcomes"]["approved"] == 1
+    today = timezone.now().astimezone(UTC).date()
+    assert not MetricsDay.objects.filter(workflow=fresh, day=today).exists()
+    # And a second decision today shows at once.
+    [other] = make_drafts(fresh, 1, consequence="low")
+    review(other, "adjuster", "approve")
+    assert owner.get(METRICS).json()["outcomes"]["approved"] == 2
+
+
+def test_a_day_is_stored_only_after_the_grace_for_late_commits(fresh):  # noqa: F811
+    [draft] = make_drafts(fresh, 1, consequence="low")
+    review(draft, "adjuster", "approve")
+    today = timezone.now().astimezone(UTC).date()
+    after_midnight = datetime.combine(today + timedelta(days=1), time.min, tzinfo=UTC)
+
+    with time_machine.travel(after_midnight + timedelta(minutes=30), tick=False):
+        assert person_client("claims_owner").get(METRICS).json()["drafts_received"] == 1
+        assert not MetricsDay.objects.filter(workflow=fresh, day=today).exists()
+    with time_machine.travel(after_midnight + timedelta(minutes=61), tick=False):
+        assert person_client("claims_owner").get(METRICS).json()["drafts_received"] == 1
+        assert MetricsDay.objects.get(workflow=fresh, day=today).tally["counts"]["received"] == 1
+
+
+def test_partial_days_at_the_edges_are_counted_live(fresh):  # noqa: F811
+    morning, afternoon = make_drafts(fresh, 2, consequence="low")
+    Draft.objects.filter(pk=morning.pk).update(received_at=at(4, hour=8))
+    Draft.objects.filter(pk=afternoon.pk).update(received_at=at(4, hour=16))
+    owner = person_client("claims_owner")
+
+    whole_day = owner.get(METRICS, {"from": at(4, 0).date().isoformat()}).json()
+    from_noon = owner.get(METRICS, {"from": at(4, 12).isoformat()}).json()
+    until_noon = owner.get(
+        METRICS, {"from": at(5).date().isoformat(), "to": at(4, 12).isoformat()}
+    ).json()
+
+    assert whole_day["drafts_received"] == 2
+    assert from_noon["drafts_received"] == 1 and until_noon["drafts_received"] == 1
+    # The whole day was stored by the first call; the partial ones did not change it.
+    assert MetricsDay.objects.get(workflow=fresh, day=at(4).date()).tally["counts"] == {
+        "received": 2,
+        "with_sources": 0,
+        "auto_approved": 0,
+    }
+
+
+def test_received_and_decided_on_different_days_land_in_their_own_days(fresh):  # noqa: F811
+    [draft] = make_drafts(fresh, 1, consequence="low")
+    review(draft, "adjuster", "reject", error_category="tone")
+    decided_on(draft, at(3, hour=22), timedelta(hours=1), timedelta(hours=4))
+
+    m = person_client("claims_owner").get(METRICS).json()
+    assert {
+        "bucket": at(3).date().isoformat(),
+        "received": 1,
+        **dict.fromkeys(["approved", "edited", "rejected"], 0),
+    } in m["series"]
+    assert {
+        "bucket": at(2).date().isoformat(),
+        "received": 0,
+        "approved": 0,
+        "edited": 0,
+        "rejected": 1,
+    } in m["series"]
+    assert m["error_categories"] == [{"category": "tone", "count": 1, "share": 1.0}]
+    assert m["time_to_decision_seconds"]["p50"] == pytest.approx(4 * 3600, rel=0.01)
+
+
+def test_a_period_reaching_far_back_stores_nothing_before_the_first_draft(fresh):  # noqa: F811
+    make_drafts(fresh, 1)
+    response = person_client("claims_owner").get(METRICS, {"from": "2000-01-01"})
+    assert response.status_code == 200 and response.json()["drafts_received"] == 1
+    assert MetricsDay.objects.filter(workflow=fresh).count() == 0  # the draft is today's
+
+
+def test_rollup_command_reports_and_refuses_bad_arguments(ten_days_ago_three, capsys):
+    with time_machine.travel(at(0, hour=12), tick=False):  # yesterday is closed at noon
+        call_command("rollup_metrics", "--days", "7")
+    out = capsys.readouterr().out
+    assert "claims-intake-summary: 3 day(s) stored" in out  # 3, 2 and 1 days ago
+    assert "finance-variance: 0 day(s) stored" in out  # its drafts are all today's
+    assert MetricsDay.objects.filter(workflow=ten_days_ago_three).count() == 3
+    with pytest.raises(CommandError, match="No workflow 'nope'"):
+        call_command("rollup_metrics", "nope")
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("rollup_metrics", "--days", "0")
