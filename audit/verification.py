@@ -48,9 +48,12 @@ def verify(*, checkpoint: tuple[int, str] | None = None, chunk: int = 5000) -> R
     """Walk the chain from the genesis; `checkpoint` = (position, hash) kept outside the DB."""
     previous, expected = GENESIS, 1
     hashes_at: dict[int, str] = {}
-    wanted = {c.position: c.head_hash for c in AuditCheckpoint.objects.all()}
+    # Every checkpoint is checked on its own: one kept outside the database must hold even where
+    # a stored checkpoint at the same position says otherwise (it may have been rewritten too).
+    wanted = [(c.position, c.head_hash) for c in AuditCheckpoint.objects.all()]
     if checkpoint:
-        wanted.setdefault(checkpoint[0], checkpoint[1])
+        wanted.append(checkpoint)
+    positions = {position for position, _ in wanted}
     for row in _seals_with_entries(chunk):
         position, entry_id, prev_hash, stored_hash = row[:4]
         if position != expected:
@@ -84,11 +87,11 @@ def verify(*, checkpoint: tuple[int, str] | None = None, chunk: int = 5000) -> R
                 entry_id,
                 f"entry {entry_id} no longer matches the hash sealed at {position}",
             )
-        if position in wanted:
+        if position in positions:
             hashes_at[position] = stored_hash
         previous, expected = stored_hash, expected + 1
     count = expected - 1
-    for position, wanted_hash in sorted(wanted.items()):
+    for position, wanted_hash in sorted(wanted):
         if hashes_at.get(position) != wanted_hash:
             return Report(
                 False,

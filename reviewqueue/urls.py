@@ -3,8 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from audit import web as audit_pages
 from reviewqueue import ops, views
 from reviewqueue.web import inbox, review
+from workflows import web as owner
 
 urlpatterns = [
     path("", inbox.home, name="home"),
@@ -13,6 +15,18 @@ urlpatterns = [
     path("drafts/<uuid:draft_id>/decide/", review.decide, name="draft-decide"),
     path("drafts/<uuid:draft_id>/release/", review.release, name="draft-release"),
     path("drafts/<uuid:draft_id>/renew/", review.renew, name="draft-renew"),
+    path("drafts/<uuid:draft_id>/sources/flag/", review.flag_source, name="draft-flag-source"),
+    path("drafts/<uuid:draft_id>/golden/", review.mark_golden, name="draft-golden"),
+    path("workflows/<slug:slug>/", owner.dashboard, name="owner-dashboard"),
+    path("workflows/<slug:slug>/automation/", owner.switch_automation, name="owner-automation"),
+    path(
+        "workflows/<slug:slug>/callbacks/<str:delivery_id>/resend/",
+        owner.resend_callback,
+        name="owner-callback-resend",
+    ),
+    path("audit/", audit_pages.log, name="audit-log"),
+    path("audit/<int:entry_id>/", audit_pages.entry, name="audit-entry"),
+    path("audit/verify/", audit_pages.verify_chain, name="audit-verify"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -12,15 +12,18 @@ from audit import events
 from audit.actors import Actor
 from audit.services import record
 from reviewqueue.models import Draft, SourceFlag
-from reviewqueue.selectors.access import draft_for_person
+from reviewqueue.selectors.access import access_draft_for_review
 from reviewqueue.services.errors import Conflict, Invalid
 
 
 def flag_source(
     *, user: AbstractBaseUser, draft_id: UUID, source_id: str, reason: str, comment: str = ""
 ) -> SourceFlag:
-    """A reviewer who can see the draft flags one of its sources (once per person)."""
-    draft = draft_for_person(user, draft_id)
+    """A reviewer of the draft's queue flags one of its sources (once per person).
+
+    Draft.DoesNotExist if the person may not see the draft; NotAllowed if they may only view it.
+    """
+    draft = access_draft_for_review(user, draft_id)
     if source_id not in {str(s.get("id")) for s in draft.sources}:
         raise Invalid(
             "validation_error", "The draft cites no such source.", {"source_id": "unknown_source"}
@@ -49,8 +52,9 @@ def flag_source(
 
 
 def mark_golden(*, user: AbstractBaseUser, draft_id: UUID, golden: bool = True) -> Draft:
-    """A reviewer who can see a decided draft marks it as a golden evaluation case."""
-    draft = draft_for_person(user, draft_id)
+    """A reviewer of the queue of a decided draft marks it as a golden evaluation case (or
+    unmarks it); refused as flag_source refuses."""
+    draft = access_draft_for_review(user, draft_id)
     if draft.status not in ("approved", "edited", "rejected"):
         raise Conflict("not_decided", "Only decided drafts can be golden cases.")
     with transaction.atomic():

@@ -15,6 +15,7 @@ from reviewqueue.services import leases
 from reviewqueue.services.errors import NotAllowed
 from reviewqueue.web.refusals import refused
 from reviewqueue.web.security import content_security_policy
+from workflows.selectors.access import workflows_with_feedback
 
 
 @content_security_policy
@@ -24,6 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "queues": queue_overview(request.user),
         "roles": sorted(group.name for group in request.user.groups.all()),
+        "workflows": workflows_with_feedback(request.user),
     }
     return render(request, "home.html", context)
 

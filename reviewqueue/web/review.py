@@ -1,9 +1,16 @@
-"""The review page of one draft, and what its lease holder does there: decide, release, renew."""
+"""The review page of one draft, and what its lease holder does there: decide, release, renew.
+
+Anyone who may review the draft's queue also gives feedback there: flag a cited source, mark a
+decided draft as a golden case.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
 from uuid import UUID
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
@@ -12,15 +19,30 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from reviewqueue.models import Decision, Draft
+from reviewqueue.models import Decision, Draft, SourceFlag
 from reviewqueue.selectors.access import REVIEW, access_draft_for_review, draft_for_person, may
-from reviewqueue.services import decisions, leases
+from reviewqueue.services import decisions, feedback, leases
 from reviewqueue.services.errors import Invalid, ReviewRefused
 from reviewqueue.web.forms import DecisionForm
 from reviewqueue.web.refusals import refused
 from reviewqueue.web.security import content_security_policy
 
 NOT_FOUND = "No such draft."  # the same for a missing draft and one the person may not see
+# The statuses feedback.mark_golden accepts: decided by a person (not auto-approved or withdrawn).
+GOLDEN_STATUSES = (Draft.Status.APPROVED, Draft.Status.EDITED, Draft.Status.REJECTED)
+
+
+class SourceFlagForm(forms.Form):
+    # The id goes in the body, not the path: producers' ids may hold "/", "?", "#" or spaces.
+    source_id = forms.CharField(max_length=200, strip=False)
+    reason = forms.ChoiceField(choices=SourceFlag.Reason.choices)
+    comment = forms.CharField(max_length=2000, required=False)
+
+
+class GoldenForm(forms.Form):
+    golden = forms.TypedChoiceField(
+        choices=[("true", "Mark"), ("false", "Remove")], coerce=lambda value: value == "true"
+    )
 
 
 def holds_live_lease(draft: Draft, user: AbstractBaseUser) -> bool:
@@ -38,13 +60,40 @@ def _review_page(
     holds_lease = holds_live_lease(draft, request.user)
     if form is None and holds_lease:
         form = DecisionForm(draft=draft)
+    may_review = holds_lease or may(request.user, REVIEW, draft.queue)
     context = {
         "draft": draft,
         "holds_lease": holds_lease,
-        "may_review": holds_lease or may(request.user, REVIEW, draft.queue),
+        "may_review": may_review,
+        "may_mark_golden": may_review and draft.status in GOLDEN_STATUSES,
+        "sources": _sources_with_flags(draft, request.user),
+        "flag_reasons": SourceFlag.Reason.values,
         "form": form,
     }
     return render(request, "review/draft.html", context, status=status)
+
+
+def _sources_with_flags(draft: Draft, user: AbstractBaseUser) -> list[dict[str, Any]]:
+    """Each cited source with its flags: how many per reason, and the person's own flag."""
+    flags = list(draft.source_flags.only("source_id", "reason", "flagged_by_id"))
+    rows = []
+    for source in draft.sources:
+        source_id = str(source.get("id"))  # as feedback.flag_source compares them
+        on_source = [flag for flag in flags if flag.source_id == source_id]
+        counts = Counter(flag.reason for flag in on_source)
+        rows.append(
+            {
+                "source": source,
+                "id": source_id,
+                "flag_counts": [
+                    (reason, counts[reason])
+                    for reason in SourceFlag.Reason.values
+                    if counts[reason]
+                ],
+                "my_flag": next((f for f in on_source if f.flagged_by_id == user.pk), None),
+            }
+        )
+    return rows
 
 
 def _draft_for_review(request: HttpRequest, draft_id: UUID) -> Draft:
@@ -131,4 +180,60 @@ def renew(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         return refused(request, exc, draft=draft)
     until = timezone.localtime(renewed.lease_expires_at).strftime("%H:%M %Z")
     messages.success(request, f"Your lease on {draft.external_id} now runs until {until}.")
+    return redirect("draft", draft_id=draft.pk)
+
+
+@content_security_policy
+@login_required
+@require_POST
+def flag_source(request: HttpRequest, draft_id: UUID) -> HttpResponse:
+    try:
+        draft = _draft_for_review(request, draft_id)
+    except ReviewRefused as exc:
+        return refused(request, exc)
+    form = SourceFlagForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a source and whether it is stale or wrong to flag it.")
+        return _review_page(request, draft, status=400)
+    try:
+        flag = feedback.flag_source(user=request.user, draft_id=draft.pk, **form.cleaned_data)
+    except Draft.DoesNotExist as missing:  # the view right was revoked a moment ago
+        raise Http404(NOT_FOUND) from missing
+    except Invalid as exc:
+        messages.error(request, exc.message)
+        return _review_page(request, draft, status=400)
+    except ReviewRefused as exc:
+        return refused(request, exc, draft=draft)
+    messages.success(request, f"Flagged “{_source_name(draft, flag.source_id)}” as {flag.reason}.")
+    return redirect("draft", draft_id=draft.pk)
+
+
+def _source_name(draft: Draft, source_id: str) -> str:
+    titles = (s.get("title") for s in draft.sources if str(s.get("id")) == source_id)
+    return next(titles, None) or source_id
+
+
+@content_security_policy
+@login_required
+@require_POST
+def mark_golden(request: HttpRequest, draft_id: UUID) -> HttpResponse:
+    try:
+        draft = _draft_for_review(request, draft_id)
+    except ReviewRefused as exc:
+        return refused(request, exc)
+    form = GoldenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose whether to mark or remove the golden case.")
+        return _review_page(request, draft, status=400)
+    golden = form.cleaned_data["golden"]
+    try:
+        feedback.mark_golden(user=request.user, draft_id=draft.pk, golden=golden)
+    except Draft.DoesNotExist as missing:
+        raise Http404(NOT_FOUND) from missing
+    except ReviewRefused as exc:
+        return refused(request, exc, draft=draft)
+    if golden:
+        messages.success(request, f"Marked {draft.external_id} as a golden case.")
+    else:
+        messages.success(request, f"Removed {draft.external_id} from the golden set.")
     return redirect("draft", draft_id=draft.pk)

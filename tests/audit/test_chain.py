@@ -104,6 +104,35 @@ def test_checkpoints_recorded_in_the_database_are_checked_too(demo):
     assert not report.ok and report.problem == "checkpoint_mismatch"
 
 
+def test_a_kept_checkpoint_holds_against_a_rewritten_chain_and_checkpoint(demo):
+    from django.utils import timezone
+
+    from audit.models import AuditCheckpoint, AuditSeal
+
+    ids = write_entries(3)
+    kept = record_checkpoint()
+    # A rewrite of the whole log: one entry changed, the chain resealed from the start and the
+    # stored checkpoint replaced by one at the same position that matches the forged chain.
+    with triggers_bypassed() as cursor:
+        cursor.execute("UPDATE audit_auditentry SET action = 'forged' WHERE id = %s", [ids[0]])
+        cursor.execute("DELETE FROM audit_auditseal")
+        cursor.execute("DELETE FROM audit_auditcheckpoint")
+    seal_pending()
+    forged = AuditSeal.objects.get(position=kept.position).hash
+    assert forged != kept.head_hash
+    AuditCheckpoint.objects.create(
+        position=kept.position, head_hash=forged, created_at=timezone.now()
+    )
+
+    assert verify().ok  # the forged log is consistent with itself ...
+    report = verify(checkpoint=(kept.position, kept.head_hash))  # ... not with the kept copy
+    assert (report.ok, report.problem, report.position) == (
+        False,
+        "checkpoint_mismatch",
+        kept.position,
+    )
+
+
 def test_the_checkpoint_is_mailed_to_auditors(demo, mailoutbox):
     from django.contrib.auth.models import User
 

@@ -134,6 +134,8 @@ def test_an_owner_can_resend(claims, receiver):
 
 
 def test_the_outbox_survives_a_broker_outage_and_the_sweeper_delivers(claims, receiver, settings):
+    from kombu import pools as kombu_pools
+
     from reviewqueue.celery import app
 
     # A real publish to a Redis that is not there: the decision must still commit.
@@ -148,7 +150,11 @@ def test_the_outbox_survives_a_broker_outage_and_the_sweeper_delivers(claims, re
         draft = decide_one(claims, receiver)
     finally:
         app.conf.update(saved)
-        app.pool.force_close_all()
+        # Fresh pools for later tests: Celery's eager calls also take a producer from them.
+        kombu_pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
+
     assert Draft.objects.get(pk=draft.pk).status == "approved"
     assert receiver.received == []
     assert CallbackDelivery.objects.get(draft=draft).status == "pending"

@@ -197,6 +197,28 @@ def test_reviewers_flag_sources_and_owners_see_the_report(fresh):
     )
 
 
+def test_a_person_who_may_only_view_the_queue_may_not_flag_or_mark_golden(fresh):
+    from guardian.shortcuts import assign_perm
+
+    from reviewqueue.models import Queue
+
+    [draft] = make_drafts(fresh, 1, consequence="low", sources=[{"id": "policy-1"}])
+    review(draft, "adjuster", "approve")
+    viewer = User.objects.create_user(username="viewer", password="x")
+    assign_perm("view_queue", viewer, Queue.objects.get(slug="claims-standard"))
+    client = person_client("viewer")
+
+    flagged = client.post(
+        f"/api/v1/drafts/{draft.pk}/sources/policy-1/flags", {"reason": "stale"}, format="json"
+    )
+    golden = client.post(f"/api/v1/drafts/{draft.pk}/golden", {"golden": True}, format="json")
+
+    assert flagged.status_code == 403 and golden.status_code == 403
+    assert golden.json()["error"]["code"] == "permission_denied"
+    assert not Draft.objects.get(pk=draft.pk).is_golden
+    assert not draft.source_flags.exists()
+
+
 class TestEarnedAutomation:
     URL = "/api/v1/workflows/claims-intake-summary/automation"
 

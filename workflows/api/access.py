@@ -1,4 +1,4 @@
-"""Who may see a workflow's feedback: its owners (view metrics permission), admins, auditors."""
+"""The API's face of workflows/selectors/access.py: 404 for an unknown workflow, 403 otherwise."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from reviewqueue.api.errors import APIError
 from workflows.models import Workflow
+from workflows.selectors.access import OWNER, feedback_role
 
 
 def access_workflow(user: AbstractBaseUser, slug: str, *, owners_only: bool = False) -> Workflow:
@@ -13,8 +14,7 @@ def access_workflow(user: AbstractBaseUser, slug: str, *, owners_only: bool = Fa
     workflow = Workflow.objects.filter(slug=slug).first()
     if workflow is None:
         raise APIError(404, "not_found", "No such workflow.")
-    owner = user.has_perm("workflows.view_workflow_metrics", workflow) or user.is_superuser
-    auditor = user.has_perm("audit.read_audit_log")
-    if owner or (auditor and not owners_only):
+    role = feedback_role(user, workflow)
+    if role == OWNER or (role and not owners_only):
         return workflow
     raise APIError(403, "permission_denied", "Only the workflow's owners, admins and auditors.")

@@ -16,10 +16,10 @@ from audit.actors import Actor
 from reviewqueue.api.base import APIBase, ErrorOut
 from reviewqueue.api.errors import APIError
 from reviewqueue.api.permissions import IsPerson
-from reviewqueue.models import SourceFlag
 from workflows.api.access import access_workflow
 from workflows.selectors.golden import golden_cases
 from workflows.selectors.metrics import Period, workflow_metrics
+from workflows.selectors.sources import source_report
 from workflows.services import automation
 
 
@@ -109,19 +109,7 @@ class SourceReport(APIBase):
     @extend_schema(operation_id="workflow_source_report", responses={200: OpenApiResponse()})
     def get(self, request, slug: str):
         workflow = access_workflow(request.user, slug)
-        flags = (
-            SourceFlag.objects.filter(draft__workflow=workflow)
-            .values("source_id", "reason")
-            .order_by("source_id", "reason")
-        )
-        report: dict[str, dict] = {}
-        for flag in flags:
-            entry = report.setdefault(
-                flag["source_id"], {"source_id": flag["source_id"], "stale": 0, "wrong": 0}
-            )
-            entry[flag["reason"]] += 1
-        ranked = sorted(report.values(), key=lambda r: -(r["stale"] + r["wrong"]))
-        return Response({"results": ranked})
+        return Response({"results": source_report(workflow)})
 
 
 class AutomationIn(serializers.Serializer):

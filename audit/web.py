@@ -1,0 +1,192 @@
+"""The auditor's pages: the log (filtered, keyset pages), one entry in full, and verification.
+
+Server-rendered, no script. Only auditors (the global read_audit_log permission) and superusers
+read them, the same people as audit.api.IsAuditor lets through; everyone else gets 403.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import django_filters
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST, require_safe
+
+from audit import events
+from audit.api import EntryFilter
+from audit.models import AuditEntry
+from audit.sealing import head, seal_pending
+from audit.selectors import EntryPage, entry_page, entry_with_seal, latest_checkpoint
+from audit.verification import verify
+from reviewqueue.web.security import content_security_policy
+
+PAGE_SIZE = 50
+FILTERS = list(EntryFilter.base_filters)  # what the export link carries over to the API
+_MAX_ID = 2**63 - 1
+
+_LABELS = {
+    "actor": ("Actor", "username, workflow:key or task"),
+    "actor_type": ("Actor type", "person, producer or system"),
+    "action": ("Action", "e.g. draft.decided"),
+    "workflow": ("Workflow", "workflow slug"),
+    "object_type": ("Object type", "e.g. draft"),
+    "object_id": ("Object id", ""),
+    "since": ("Since", "ISO time, e.g. 2025-03-01T00:00Z"),
+    "until": ("Until (excluded)", "ISO time"),
+}
+
+PROBLEMS = {
+    "missing_position": "A position is missing from the chain (a seal was removed).",
+    "entry_missing": "A sealed entry is gone (it was deleted).",
+    "broken_link": "A seal does not follow the hash before it (the chain was re-linked).",
+    "entry_altered": "An entry no longer matches its hash (it was changed).",
+    "checkpoint_mismatch": "The chain no longer holds a recorded checkpoint (rewritten or cut).",
+    "unsealed_entries": "Entries waited too long to be sealed (is the sealer running?).",
+}
+
+
+class _EntryId(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class LogFilter(EntryFilter):
+    """The API's filters, plus `before`: the keyset cursor of the pages (an entry id)."""
+
+    before = _EntryId(
+        field_name="id",
+        lookup_expr="lt",
+        min_value=1,
+        max_value=_MAX_ID,
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, (label, hint) in _LABELS.items():
+            field = self.form.fields[name]
+            field.label = label
+            field.widget.attrs["placeholder"] = hint
+        self.form.fields["action"].widget.attrs["list"] = "audit-actions"
+        self.form.fields["before"].label = "Page (entries before id)"
+
+
+class VerifyForm(forms.Form):
+    checkpoint = forms.CharField(
+        required=False,
+        label="Checkpoint you kept (optional)",
+        widget=forms.TextInput(attrs={"placeholder": "POSITION:HASH from the checkpoint mail"}),
+    )
+
+    def clean_checkpoint(self) -> tuple[int, str] | None:
+        value = self.cleaned_data["checkpoint"].strip()
+        if not value:
+            return None
+        position, _, digest = value.partition(":")
+        if not position.isdigit() or not 0 < int(position) <= _MAX_ID or len(digest) != 64:
+            raise forms.ValidationError("Write it as POSITION:HASH (the 64-character hash).")
+        return int(position), digest.lower()
+
+
+def may_read_audit_log(user: Any) -> bool:
+    """IsAuditor's rule for a signed-in person: superusers hold every permission."""
+    return user.is_authenticated and user.has_perm("audit.read_audit_log")
+
+
+def auditor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not may_read_audit_log(request.user):
+            return render(request, "audit/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@content_security_policy
+@login_required
+@require_safe
+@auditor_required
+def log(request: HttpRequest) -> HttpResponse:
+    context = _log_context(request.GET)
+    status = 400 if context["filters"].errors else 200
+    return render(request, "audit/log.html", context, status=status)
+
+
+@content_security_policy
+@login_required
+@require_POST
+@auditor_required
+def verify_chain(request: HttpRequest) -> HttpResponse:
+    form = VerifyForm(request.POST)
+    if not form.is_valid():
+        context = {**_log_context(QueryDict()), "verify_form": form}
+        return render(request, "audit/log.html", context, status=400)
+    seal_pending()  # as the API does: entries written a moment ago are part of what is checked
+    report = verify(checkpoint=form.cleaned_data["checkpoint"])
+    context = {
+        **_log_context(QueryDict()),
+        "verify_form": form,
+        "report": report,
+        "problem": PROBLEMS.get(report.problem or "", report.problem),
+    }
+    return render(request, "audit/log.html", context)
+
+
+@content_security_policy
+@login_required
+@require_safe
+@auditor_required
+def entry(request: HttpRequest, entry_id: int) -> HttpResponse:
+    found = entry_with_seal(entry_id)
+    if found is None:
+        raise Http404("No such audit entry.")
+    context = {
+        "entry": found,
+        "seal": getattr(found, "seal", None),
+        "description": events.REGISTERED.get(found.action, ""),
+        "data_blocks": _data_blocks(found.data),
+        "same_object": urlencode({"object_type": found.object_type, "object_id": found.object_id}),
+    }
+    return render(request, "audit/entry.html", context)
+
+
+def _log_context(query: QueryDict) -> dict[str, Any]:
+    filters = LogFilter(query, queryset=AuditEntry.objects.all())
+    page = entry_page(filters.qs, size=PAGE_SIZE) if filters.is_valid() else EntryPage([], None)
+    kept = {name: query[name] for name in FILTERS if query.get(name)}
+    return {
+        "filters": filters,
+        "filtered": bool(kept),
+        "page": page,
+        "paged": bool(query.get("before")),
+        "newest_query": urlencode(kept),
+        "older_query": urlencode({**kept, "before": page.older_than}) if page.older_than else "",
+        "csv_query": urlencode({"format": "csv", **kept}),
+        "jsonl_query": urlencode({"format": "jsonl", **kept}),
+        "actions": sorted(events.REGISTERED),
+        "head": head(),
+        "checkpoint": latest_checkpoint(),
+        "verify_form": VerifyForm(),
+    }
+
+
+def _data_blocks(data: Any) -> list[tuple[str, str]]:
+    """(title, indented JSON): the before and after of a change apart, then anything else."""
+    if not isinstance(data, dict):
+        return [("Data", _pretty(data))]
+    blocks = [(key.title(), _pretty(data[key])) for key in ("before", "after") if key in data]
+    rest = {k: v for k, v in data.items() if k not in ("before", "after")}
+    if rest or not blocks:
+        blocks.append(("Other data" if blocks else "Data", _pretty(rest)))
+    return blocks
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)

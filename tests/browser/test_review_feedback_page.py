@@ -1,0 +1,85 @@
+"""Flagging a cited source through a real browser, on the review page.
+
+Uses the browser, page and problem-recording fixtures of the sign-in tests (Debian's Chromium
+against pytest-django's live server); no page error, console error or dialog may occur.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from audit.models import AuditEntry
+from reviewqueue.models import Draft, SourceFlag
+from tests.browser import test_sign_in as signin
+from tests.reviewqueue.review_helpers import make_drafts
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+browser, page, problems = signin.browser, signin.page, signin.problems
+sign_in = signin.sign_in
+
+POLICY_ID = "policy/9001 §4?rev=2#roof"  # does not fit in a URL path; the form sends it
+
+
+@pytest.fixture(autouse=True)
+def no_favicon(page: Page) -> None:
+    # The app serves no /favicon.ico (yet); answer the browser's own request for it so that its
+    # 404 is not counted as a problem of the page under test.
+    page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+
+
+@pytest.fixture
+def quiet_queues(demo):
+    """Only the drafts each test makes are waiting."""
+    Draft.objects.update(status="approved")
+
+
+def test_an_adjuster_flags_a_cited_source_as_stale_with_a_comment(
+    page, live_server, claims, quiet_queues, problems
+):
+    [draft] = make_drafts(
+        claims,
+        1,
+        title="Claim 9001 storm damage summary",
+        content="Policyholder reports storm damage on 3 October.",
+        sources=[
+            {
+                "id": POLICY_ID,
+                "title": "Home policy §4",
+                "uri": "https://docs.example/policy/9001",
+                "excerpt": "Storm damage to roofs is covered.",
+            },
+            {"id": "weather-1", "title": "Storm report", "uri": "https://weather.example/3-oct"},
+        ],
+    )
+    sign_in(page, "adjuster")
+    page.goto(f"/drafts/{draft.pk}/")
+    policy = page.get_by_test_id("source").filter(has_text="Home policy §4")
+    expect(policy.get_by_test_id("source-flags")).to_have_count(0)
+
+    policy.get_by_label("Flag as").select_option("stale")
+    policy.get_by_label("Note on this source").fill("Clause 4 was replaced in 2024.")
+    policy.get_by_role("button", name="Flag source").click()
+
+    expect(page).to_have_url(f"{live_server.url}/drafts/{draft.pk}/")
+    expect(page.get_by_test_id("messages")).to_have_text("Flagged “Home policy §4” as stale.")
+    expect(policy.get_by_test_id("source-flags")).to_have_text(
+        "Flagged: 1 stale · you flagged this as stale"
+    )
+    expect(policy.get_by_role("button", name="Flag source")).to_have_count(0)
+    weather = page.get_by_test_id("source").filter(has_text="Storm report")
+    expect(weather.get_by_role("button", name="Flag source")).to_be_visible()
+    page.screenshot(path="/tmp/review_feedback.png", full_page=True)
+
+    stored = SourceFlag.objects.get(draft=draft)
+    assert (stored.source_id, stored.reason, stored.comment) == (
+        POLICY_ID,
+        "stale",
+        "Clause 4 was replaced in 2024.",
+    )
+    assert stored.flagged_by.username == "adjuster"
+    assert AuditEntry.objects.filter(
+        action="draft.source_flagged", object_id=str(draft.pk)
+    ).exists()
+    assert not problems, problems

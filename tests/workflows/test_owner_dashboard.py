@@ -1,0 +1,127 @@
+"""The owner's dashboard page: what it shows, to whom, and what owners (not auditors) can do."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client, TestCase
+
+from audit.models import AuditEntry
+from tests.reviewqueue.review_helpers import make_drafts
+from tests.workflows.test_callbacks import decide_one, receiver  # noqa: F401 (fixture)
+from tests.workflows.test_feedback import fresh, review  # noqa: F401 (fixture)
+from workflows.models import CallbackDelivery, Workflow
+
+pytestmark = pytest.mark.django_db
+PAGE = "/workflows/claims-intake-summary/"
+
+
+def signed_in(username: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def test_the_owner_sees_the_figures_of_the_period(fresh):  # noqa: F811
+    drafts = make_drafts(fresh, 4, consequence="low", cost={"usd": "0.01"})
+    review(drafts[0], "adjuster", "approve")
+    review(drafts[1], "adjuster", "approve")
+    review(drafts[2], "adjuster", "reject", error_category="hallucinated_fact")
+    review(drafts[3], "adjuster", "escalate", reason="coverage unclear")
+
+    page = signed_in("claims_owner").get(PAGE)
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-figure="received">4<' in html
+    assert 'data-figure="decided">3<' in html
+    assert 'data-figure="acceptance">66.7 %<' in html
+    assert "hallucinated_fact" in html and "coverage unclear" in html
+    assert "Switch auto-approval on" in html  # owners may act
+    assert page["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_auditors_read_the_dashboard_but_get_no_buttons(demo, receiver):  # noqa: F811
+    decide_one(Workflow.objects.get(slug="claims-intake-summary"), receiver)
+    owner_page = signed_in("claims_owner").get(PAGE).content.decode()
+    auditor_page = signed_in("auditor").get(PAGE)
+    assert auditor_page.status_code == 200
+    assert "Send again" in owner_page and "Send again" not in auditor_page.content.decode()
+    assert "Switch auto-approval" not in auditor_page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("adjuster", 403), ("finance_owner", 403), ("controller", 403), ("admin", 200)],
+)
+def test_only_owners_admins_and_auditors_open_it(demo, who, status):
+    assert signed_in(who).get(PAGE).status_code == status
+
+
+def test_unknown_workflow_is_404_and_anonymous_people_are_sent_to_sign_in(demo):
+    assert signed_in("claims_owner").get("/workflows/nope/").status_code == 404
+    response = Client().get(PAGE)
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_a_bad_period_is_explained_and_the_default_shown(demo):
+    owner = signed_in("claims_owner")
+    bad = owner.get(PAGE, {"start": "someday"})
+    assert bad.status_code == 400 and "Enter a valid date." in bad.content.decode()
+    backwards = owner.get(PAGE, {"start": "2026-11-20", "end": "2026-11-01"})
+    assert backwards.status_code == 400
+    assert "must not be after" in backwards.content.decode()
+    weekly = owner.get(PAGE, {"bucket": "week"})
+    assert weekly.status_code == 200 and "Week of" in weekly.content.decode()
+
+
+def test_switching_automation_on_before_it_is_earned_changes_nothing(demo):
+    before = AuditEntry.objects.filter(action="workflow.automation_changed").count()
+    response = signed_in("claims_owner").post(f"{PAGE}automation/", {"enabled": "1"}, follow=True)
+    assert "Auto-approval not switched on" in response.content.decode()
+    assert Workflow.objects.get(slug="claims-intake-summary").auto_approve_low is False
+    assert AuditEntry.objects.filter(action="workflow.automation_changed").count() == before
+
+
+def test_an_owner_switches_automation_off_and_an_auditor_cannot(demo):
+    Workflow.objects.filter(slug="claims-intake-summary").update(auto_approve_low=True)
+    refused = signed_in("auditor").post(f"{PAGE}automation/", {"enabled": "0"})
+    assert refused.status_code == 403
+    assert Workflow.objects.get(slug="claims-intake-summary").auto_approve_low is True
+
+    response = signed_in("claims_owner").post(f"{PAGE}automation/", {"enabled": "0"}, follow=True)
+    assert "Auto-approval is off" in response.content.decode()
+    assert Workflow.objects.get(slug="claims-intake-summary").auto_approve_low is False
+    assert AuditEntry.objects.filter(
+        action="workflow.automation_changed", actor_label="claims_owner"
+    ).exists()
+
+
+def test_an_owner_sends_a_failed_callback_again(demo, receiver):  # noqa: F811
+    receiver.script = [410]
+    draft = decide_one(Workflow.objects.get(slug="claims-intake-summary"), receiver)
+    delivery = CallbackDelivery.objects.get(draft=draft)
+    assert delivery.status == "failed"
+    assert signed_in("auditor").post(f"{PAGE}callbacks/{delivery.pk}/resend/").status_code == 403
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = signed_in("claims_owner").post(f"{PAGE}callbacks/{delivery.pk}/resend/")
+    assert response.status_code == 302
+    assert CallbackDelivery.objects.get(pk=delivery.pk).status == "delivered"
+    assert signed_in("claims_owner").post(f"{PAGE}callbacks/msg_nope/resend/").status_code == 404
+
+
+def test_home_lists_the_workflows_a_person_oversees(demo):
+    owner = signed_in("claims_owner").get("/").content.decode()
+    assert "/workflows/claims-intake-summary/" in owner
+    assert "/workflows/finance-variance/" not in owner
+    assert "Workflows you oversee" not in signed_in("adjuster").get("/").content.decode()
+    auditor = signed_in("auditor").get("/").content.decode()
+    assert "/workflows/claims-intake-summary/" in auditor
+    assert "/workflows/finance-variance/" in auditor
+
+
+def test_home_links_auditors_and_admins_to_the_audit_log(demo):
+    assert "/audit/" in signed_in("auditor").get("/").content.decode()
+    assert "/audit/" in signed_in("admin").get("/").content.decode()
+    assert "/audit/" not in signed_in("claims_owner").get("/").content.decode()

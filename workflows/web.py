@@ -1,0 +1,132 @@
+"""The owner's dashboard of one workflow: metrics, what reviewers corrected, flagged sources,
+callbacks with a re-send, and the earned-automation switch. Auditors see it read-only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from audit.actors import Actor
+from reviewqueue.web.security import content_security_policy
+from workflows.callbacks import outbox
+from workflows.models import CallbackDelivery, Workflow
+from workflows.selectors.access import OWNER, feedback_role
+from workflows.selectors.metrics import Period, workflow_metrics
+from workflows.selectors.sources import source_report
+from workflows.services import automation
+
+RECENT_CALLBACKS = 20
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label="From", required=False)
+    end = forms.DateField(label="To (inclusive)", required=False)
+    bucket = forms.ChoiceField(
+        choices=[("day", "by day"), ("week", "by week")], required=False, initial="day"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("'From' must not be after 'To'.")
+        return data
+
+    def period(self) -> Period:
+        """The chosen days (UTC, 'To' included), by default the last 30 days up to now."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        today = timezone.now().astimezone(UTC).date()
+        last = data.get("end") or today
+        first = data.get("start") or last - timedelta(days=29)
+        start = datetime.combine(first, time.min, tzinfo=UTC)
+        end = min(datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC), timezone.now())
+        end = max(end, start + timedelta(microseconds=1))  # a period starting in the future
+        return Period(start, end, data.get("bucket") or "day")
+
+
+def _workflow_for(request: HttpRequest, slug: str) -> tuple[Workflow, str | None]:
+    workflow = Workflow.objects.filter(slug=slug).first()
+    if workflow is None:
+        raise Http404("No such workflow.")
+    return workflow, feedback_role(request.user, workflow)
+
+
+def _not_yours(request: HttpRequest, workflow: Workflow) -> HttpResponse:
+    return render(
+        request,
+        "owner/refused.html",
+        {"workflow": workflow, "status": 403},
+        status=403,
+    )
+
+
+@content_security_policy
+@login_required
+@require_safe
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    workflow, role = _workflow_for(request, slug)
+    if role is None:
+        return _not_yours(request, workflow)
+    form = PeriodForm(request.GET if request.GET else None)
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    period = form.period()
+    callbacks = (
+        CallbackDelivery.objects.filter(workflow=workflow)
+        .select_related("draft")
+        .prefetch_related("tries")
+        .order_by("-created_at")[:RECENT_CALLBACKS]
+    )
+    context = {
+        "workflow": workflow,
+        "is_owner": role == OWNER,
+        "form": form,
+        "period": period,
+        "last_day": (period.end - timedelta(microseconds=1)).date(),
+        "m": workflow_metrics(workflow, period),
+        "sources": source_report(workflow, limit=10),
+        "automation": automation.status(workflow),
+        "callbacks": callbacks,
+    }
+    return render(request, "owner/dashboard.html", context, status=status)
+
+
+@content_security_policy
+@login_required
+@require_POST
+def switch_automation(request: HttpRequest, slug: str) -> HttpResponse:
+    workflow, role = _workflow_for(request, slug)
+    if role != OWNER:
+        return _not_yours(request, workflow)
+    actor = Actor.person(request.user)
+    if request.POST.get("enabled") == "1":
+        try:
+            automation.switch_on(workflow=workflow, actor=actor)
+        except automation.NotEarned as refused:
+            messages.error(request, f"Auto-approval not switched on: {refused}")
+        else:
+            messages.success(request, "Auto-approval of low drafts is on, with QA samples.")
+    else:
+        automation.switch_off(workflow=workflow, actor=actor, reason="owner")
+        messages.success(request, "Auto-approval is off: every draft goes to a person.")
+    return redirect("owner-dashboard", slug=workflow.slug)
+
+
+@content_security_policy
+@login_required
+@require_POST
+def resend_callback(request: HttpRequest, slug: str, delivery_id: str) -> HttpResponse:
+    workflow, role = _workflow_for(request, slug)
+    if role != OWNER:
+        return _not_yours(request, workflow)
+    delivery = CallbackDelivery.objects.filter(workflow=workflow, pk=delivery_id).first()
+    if delivery is None:
+        raise Http404("No such callback.")
+    outbox.resend(delivery=delivery, actor=Actor.person(request.user))
+    messages.success(request, f"The {delivery.event_type} callback is queued to be sent again.")
+    return redirect("owner-dashboard", slug=workflow.slug)
