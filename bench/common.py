@@ -39,6 +39,7 @@ def server_env(database_url: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "REDIS_URL": os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14"),
         "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",  # loopback HTTP, no TLS proxy in front
         "SECRET_KEY": "bench-only-not-secret",
         "RQ_PRODUCER_THROTTLE_RATE": "none",
         "RQ_PERSON_THROTTLE_RATE": "none",

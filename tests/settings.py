@@ -14,6 +14,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Celery tasks run inline in tests (a real worker is exercised by the Redis-outage test);
 # callback receivers in tests listen on loopback.
 CELERY_TASK_ALWAYS_EAGER = True
+# The test client and the browser tests' live server speak plain HTTP.
+SECURE_SSL_REDIRECT = False
 RQ_CALLBACK_ALLOW_PRIVATE = True
 
 # Two runs on one machine (a developer and CI, say) each need their own test database.

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -59,6 +61,7 @@ class MoneyField(serializers.DecimalField):
         return super().to_internal_value(str(data) if isinstance(data, float) else data)
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
 class BoundedJSONObjectField(serializers.Field):
     """A JSON object no larger than `max_bytes` once serialised and nested at most `max_depth`."""
 

@@ -1,0 +1,120 @@
+"""Deny by default: every URL the resolver knows, called without credentials, is refused unless
+it is on the short public list. A new route fails this test until someone decides which it is."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
+
+pytestmark = pytest.mark.django_db
+
+# Open to anyone, on purpose.
+PUBLIC = {
+    "login/": "the sign-in page",
+    "logout/": "signing out (POST) is harmless without a session",
+    "healthz": "process liveness for the load balancer",
+    "readyz": "database and Redis readiness for the load balancer",
+    "api/schema/": "the OpenAPI description (no data)",
+    "api/docs/": "the interactive API docs (no data)",
+}
+# Every other route, so that a new one has to be added here (and thought about).
+PROTECTED = {
+    "",
+    "queues/<slug:slug>/claim/",
+    "drafts/<uuid:draft_id>/",
+    "drafts/<uuid:draft_id>/decide/",
+    "drafts/<uuid:draft_id>/release/",
+    "drafts/<uuid:draft_id>/renew/",
+    "drafts/<uuid:draft_id>/sources/flag/",
+    "drafts/<uuid:draft_id>/golden/",
+    "workflows/<slug:slug>/",
+    "workflows/<slug:slug>/automation/",
+    "workflows/<slug:slug>/callbacks/<str:delivery_id>/resend/",
+    "audit/",
+    "audit/<int:entry_id>/",
+    "audit/verify/",
+    "api/v1/drafts",
+    "api/v1/drafts/batch",
+    "api/v1/drafts/<uuid:draft_id>",
+    "api/v1/drafts/<uuid:draft_id>/lease",
+    "api/v1/drafts/<uuid:draft_id>/release",
+    "api/v1/drafts/<uuid:draft_id>/decisions",
+    "api/v1/drafts/<uuid:draft_id>/sources/<str:source_id>/flags",
+    "api/v1/drafts/<uuid:draft_id>/golden",
+    "api/v1/queues",
+    "api/v1/queues/<slug:slug>/claim",
+    "api/v1/audit/entries",
+    "api/v1/audit/entries/<int:entry_id>",
+    "api/v1/audit/export",
+    "api/v1/audit/verify",
+    "api/v1/workflows/<slug:slug>/metrics",
+    "api/v1/workflows/<slug:slug>/golden-set",
+    "api/v1/workflows/<slug:slug>/sources",
+    "api/v1/workflows/<slug:slug>/automation",
+    "api/v1/workflows/<slug:slug>/callbacks",
+    "api/v1/workflows/<slug:slug>/callbacks/<str:delivery_id>/resend",
+    "metrics",  # Prometheus: loopback, staff or the metrics token only
+}
+SAMPLES = {
+    "uuid": str(uuid.uuid4()),
+    "slug": "claims-intake-summary",
+    "int": "1",
+    "str": "x",
+    "path": "1",
+}
+
+
+def routes(patterns=None, prefix: str = ""):
+    """(route, concrete path) for every path() route outside the admin, which checks itself."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            if str(entry.pattern) != "admin/":
+                yield from routes(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and isinstance(entry.pattern, RoutePattern):
+            route = prefix + str(entry.pattern)
+            concrete = route
+            for converter, value in SAMPLES.items():
+                while f"<{converter}:" in concrete:
+                    start = concrete.index(f"<{converter}:")
+                    concrete = concrete[:start] + value + concrete[concrete.index(">", start) + 1 :]
+            yield route, "/" + concrete
+
+
+def test_every_route_is_either_public_or_protected():
+    known = set(PUBLIC) | PROTECTED
+    found = {route for route, _ in routes()}
+    assert found - known == set(), "new routes: add them to PUBLIC or PROTECTED"
+    assert known - found == set(), "routes listed here that no longer exist"
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+def test_no_protected_route_answers_without_credentials(demo, method):
+    # A client from outside (not loopback, which /metrics lets in), checking CSRF as browsers do.
+    client = Client(enforce_csrf_checks=True, REMOTE_ADDR="203.0.113.7")
+    answered = {}
+    for route, path in routes():
+        if route in PUBLIC:
+            continue
+        response = getattr(client, method)(path)
+        refused = response.status_code in (401, 403, 405) or (
+            response.status_code == 302 and response["Location"].startswith("/login/")
+        )
+        if not refused:
+            answered[path] = response.status_code
+    assert answered == {}
+
+
+def test_the_admin_sends_strangers_to_its_sign_in(demo):
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    for path in ("/admin/", "/admin/auth/user/", "/admin/reviewqueue/queue/", "/admin/audit/"):
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_an_unexpected_host_header_is_refused(demo):
+    response = Client().get("/login/", HTTP_HOST="reviewqueue.evil.example")
+    assert response.status_code == 400
