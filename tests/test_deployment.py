@@ -44,7 +44,9 @@ print(json.dumps({
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, **PRODUCTION, "RQ_VAR_DIR": "/tmp/reviewqueue-deploy-check"}
+    # Not the test process's own switches (the browser tests allow sync DB calls in async code).
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {**inherited, **PRODUCTION, "RQ_VAR_DIR": "/tmp/reviewqueue-deploy-check"}
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
