@@ -8,7 +8,6 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
@@ -20,7 +19,8 @@ from audit.sealing import seal_pending
 from audit.services import record
 from audit.verification import verify
 from reviewqueue.api.authentication import Producer
-from reviewqueue.api.base import APIBase, ErrorOut
+from reviewqueue.api.base import APIBase, ErrorOut, page_of
+from reviewqueue.api.pagination import CursorPages
 
 
 class IsAuditor(BasePermission):
@@ -56,9 +56,9 @@ def filtered_entries(request):
 
 
 class EntryOut(serializers.ModelSerializer):
-    position = serializers.IntegerField(source="seal.position", default=None)
-    prev_hash = serializers.CharField(source="seal.prev_hash", default=None)
-    hash = serializers.CharField(source="seal.hash", default=None)
+    position = serializers.IntegerField(source="seal.position", default=None, allow_null=True)
+    prev_hash = serializers.CharField(source="seal.prev_hash", default=None, allow_null=True)
+    hash = serializers.CharField(source="seal.hash", default=None, allow_null=True)
 
     class Meta:
         model = AuditEntry
@@ -81,7 +81,7 @@ class EntryOut(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EntryPages(CursorPagination):
+class EntryPages(CursorPages):
     ordering = "-id"
     page_size = 100
     page_size_query_param = "page_size"
@@ -110,7 +110,7 @@ class EntryList(APIBase):
     @extend_schema(
         operation_id="audit_entries",
         parameters=[*_FILTERS, OpenApiParameter("cursor"), OpenApiParameter("page_size", int)],
-        responses={200: EntryOut(many=True), **_denied},
+        responses={200: page_of(EntryOut(many=True), "AuditEntryPage"), **_denied},
     )
     def get(self, request):
         pages = EntryPages()

@@ -217,6 +217,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "reviewqueue.api.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "DraftStatusEnum": "reviewqueue.models.drafts.Draft.Status",
         "CallbackStatusEnum": "workflows.models.callbacks.CallbackDelivery.Status",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.views import APIView
 
@@ -21,6 +22,19 @@ class ErrorOut(serializers.Serializer):
         fields = serializers.DictField(required=False)
 
     error = Detail()
+
+
+def page_of(item: serializers.Serializer, name: str, *, cursor: bool = True):
+    """The documented shape of a list answer: `results`, with cursor links where it pages."""
+    links = (
+        {
+            "next": serializers.URLField(allow_null=True, help_text="the next page, or null"),
+            "previous": serializers.URLField(allow_null=True),
+        }
+        if cursor
+        else {}
+    )
+    return inline_serializer(name=name, fields={**links, "results": item})
 
 
 class APIBase(APIView):

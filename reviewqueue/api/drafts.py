@@ -11,7 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from reviewqueue.api.authentication import Producer
-from reviewqueue.api.base import APIBase, ErrorOut
+from reviewqueue.api.base import APIBase, ErrorOut, page_of
 from reviewqueue.api.errors import APIError, error_body, flatten_field_errors
 from reviewqueue.api.permissions import IsPerson, IsProducer
 from reviewqueue.api.reviews import list_drafts
@@ -61,7 +61,7 @@ class DraftCollection(APIBase):
             OpenApiParameter("cursor"),
             OpenApiParameter("page_size", int, description="at most 200"),
         ],
-        responses={200: ReviewDraftOut(many=True)},
+        responses={200: page_of(ReviewDraftOut(many=True), "DraftPage")},
     )
     def get(self, request):
         return list_drafts(request)

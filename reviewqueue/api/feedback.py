@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from reviewqueue.api.base import APIBase, ErrorOut
 from reviewqueue.api.errors import APIError
-from reviewqueue.api.fields import StrictSerializer
+from reviewqueue.api.fields import StrictSerializer, TextField
 from reviewqueue.api.permissions import IsPerson
 from reviewqueue.api.reviews import refused
 from reviewqueue.models import Draft, SourceFlag
@@ -20,7 +20,7 @@ from reviewqueue.services.errors import ReviewRefused
 
 class FlagIn(StrictSerializer):
     reason = serializers.ChoiceField(choices=SourceFlag.Reason.choices)
-    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    comment = TextField(max_length=2000, required=False, allow_blank=True)
 
 
 class GoldenIn(StrictSerializer):

@@ -36,6 +36,29 @@ def _refuse_non_numbers(field: serializers.Field, data: Any) -> None:
         field.fail("invalid")
 
 
+class _StringsOnly:
+    """DRF turns 0 into "0" for a text field; a producer who sends a number meant something else."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TextField(_StringsOnly, serializers.CharField):
+    pass
+
+
+class SlugTextField(_StringsOnly, serializers.SlugField):
+    pass
+
+
+class PatternTextField(_StringsOnly, serializers.RegexField):
+    pass
+
+
 class NumberField(serializers.FloatField):
     def to_internal_value(self, data: Any) -> float:
         _refuse_non_numbers(self, data)
@@ -52,6 +75,14 @@ class WholeNumberField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "number", "minimum": 0},
+            {"type": "string", "format": "decimal", "pattern": r"^\d+(\.\d+)?$"},
+        ]
+    }
+)
 class MoneyField(serializers.DecimalField):
     """A JSON number or a decimal string ("0.0042"); never a bool."""
 

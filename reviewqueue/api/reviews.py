@@ -7,11 +7,11 @@ from uuid import UUID
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from reviewqueue.api.base import APIBase, ErrorOut
+from reviewqueue.api.base import APIBase, ErrorOut, page_of
 from reviewqueue.api.errors import APIError
+from reviewqueue.api.pagination import CursorPages
 from reviewqueue.api.permissions import IsPerson
 from reviewqueue.api.serializers import DecisionIn, DecisionOut, QueueOut, ReviewDraftOut
 from reviewqueue.models import Draft, Queue
@@ -53,7 +53,10 @@ class PersonAPI(APIBase):
 
 
 class QueueList(PersonAPI):
-    @extend_schema(operation_id="queues_list", responses={200: QueueOut(many=True)})
+    @extend_schema(
+        operation_id="queues_list",
+        responses={200: page_of(QueueOut(many=True), "QueueList", cursor=False)},
+    )
     def get(self, request):
         return Response({"results": QueueOut(queue_overview(request.user), many=True).data})
 
@@ -153,7 +156,7 @@ class DraftFilter(django_filters.FilterSet):
         fields = ["status", "consequence", "queue", "workflow"]
 
 
-class DraftPages(CursorPagination):
+class DraftPages(CursorPages):
     ordering = ("-received_at", "-id")
     page_size = 50
     page_size_query_param = "page_size"

@@ -12,7 +12,10 @@ from reviewqueue.api.fields import (
     BoundedJSONObjectField,
     MoneyField,
     NumberField,
+    PatternTextField,
+    SlugTextField,
     StrictSerializer,
+    TextField,
     WholeNumberField,
 )
 from reviewqueue.models import Decision, Draft
@@ -27,7 +30,7 @@ MAX_METADATA_DEPTH = 5
 
 def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
     # Byte-exact storage: no trimming of what the producer sent.
-    return serializers.CharField(max_length=max_length, trim_whitespace=False, **kwargs)
+    return TextField(max_length=max_length, trim_whitespace=False, **kwargs)
 
 
 def validate_source_uri(value: str) -> str:
@@ -83,7 +86,7 @@ def validate_callback_url(value: str) -> str:
 
 
 class DraftIn(StrictSerializer):
-    external_id = serializers.RegexField(
+    external_id = PatternTextField(
         r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$",
         max_length=200,
         trim_whitespace=False,
@@ -111,6 +114,7 @@ class DraftOut(serializers.ModelSerializer):
     """What a producer or a reviewer sees of a draft."""
 
     queue = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    callback_url = serializers.CharField(read_only=True, help_text="empty: the workflow's default")
     workflow = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     policy_version = serializers.IntegerField(source="policy.version", read_only=True)
     model = serializers.SerializerMethodField()
@@ -164,7 +168,7 @@ class DraftOut(serializers.ModelSerializer):
 class DecisionIn(StrictSerializer):
     action = serializers.ChoiceField(choices=Decision.Action.choices)
     content = _text(MAX_CONTENT_CHARS, required=False)
-    error_category = serializers.SlugField(max_length=64, required=False)
+    error_category = SlugTextField(max_length=64, required=False)
     comment = _text(10_000, required=False, allow_blank=True)
     reason = _text(2000, required=False)
 
@@ -215,7 +219,9 @@ class ReviewDraftOut(DraftOut):
     """A draft as a reviewer (or its producer) sees it: current text, lease and decisions."""
 
     current_content = serializers.CharField(read_only=True)
-    leased_by = serializers.CharField(source="leased_by.username", default=None, read_only=True)
+    leased_by = serializers.CharField(
+        source="leased_by.username", default=None, read_only=True, allow_null=True
+    )
     decisions = DecisionOut(many=True, read_only=True)
 
     class Meta(DraftOut.Meta):
@@ -237,7 +243,9 @@ class QueueOut(serializers.Serializer):
     sla_seconds = serializers.SerializerMethodField()
     lease_seconds = serializers.SerializerMethodField()
     approvals_required = serializers.IntegerField()
-    escalation_queue = serializers.CharField(source="escalation_queue.slug", default=None)
+    escalation_queue = serializers.CharField(
+        source="escalation_queue.slug", default=None, allow_null=True
+    )
     waiting = serializers.IntegerField(help_text="Drafts waiting to be claimed.")
     in_review = serializers.IntegerField()
     oldest_due_at = serializers.DateTimeField(allow_null=True)

@@ -12,7 +12,7 @@ from audit.actors import Actor
 from audit.models import AuditEntry
 from reviewqueue.models import Draft
 from tests.conftest import producer_client
-from tests.reviewqueue.helpers import draft_body, error_code, post_json
+from tests.reviewqueue.helpers import draft_body, error_code, field_codes, post_json
 from workflows.services.keys import revoke_producer_key
 
 pytestmark = pytest.mark.django_db
@@ -237,3 +237,23 @@ def test_a_budget_adds_three_queries_to_ingest(claims_producer, django_assert_ma
     # ... plus: make sure the month's counter exists, lock it, update it
     with django_assert_max_num_queries(10):
         assert post_json(claims_producer, DRAFTS, draft_body()).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "path"),
+    [
+        ("external_id", 5, "external_id"),
+        ("title", 1, "title"),
+        ("content", 12, "content"),
+        ("escalate", {"reason": 0}, "escalate.reason"),
+        ("sources", [{"id": 7}], "sources.0.id"),
+    ],
+)
+def test_numbers_where_text_belongs_are_refused_not_turned_into_text(
+    claims_producer, field, value, path
+):
+    before = Draft.objects.count()
+    response = post_json(claims_producer, "/api/v1/drafts", draft_body(**{field: value}))
+    assert response.status_code == 400
+    assert field_codes(response) == {path: ["invalid"]}
+    assert Draft.objects.count() == before

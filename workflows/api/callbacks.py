@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from audit.actors import Actor
-from reviewqueue.api.base import APIBase
+from reviewqueue.api.base import APIBase, page_of
 from reviewqueue.api.errors import APIError
+from reviewqueue.api.pagination import CursorPages
 from reviewqueue.api.permissions import IsPerson
 from workflows.api.access import access_workflow
 from workflows.callbacks import outbox
@@ -43,7 +43,7 @@ class CallbackOut(serializers.ModelSerializer):
         ]
 
 
-class Pages(CursorPagination):
+class Pages(CursorPages):
     ordering = "-created_at"
     page_size = 50
 
@@ -51,7 +51,10 @@ class Pages(CursorPagination):
 class CallbackList(APIBase):
     permission_classes = [IsPerson]
 
-    @extend_schema(operation_id="workflow_callbacks", responses={200: CallbackOut(many=True)})
+    @extend_schema(
+        operation_id="workflow_callbacks",
+        responses={200: page_of(CallbackOut(many=True), "CallbackPage")},
+    )
     def get(self, request, slug: str):
         workflow = access_workflow(request.user, slug)
         callbacks = CallbackDelivery.objects.filter(workflow=workflow).prefetch_related("tries")
