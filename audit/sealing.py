@@ -3,8 +3,9 @@
 Writers never wait on the chain: they only insert entries. The sealer, one at a time (a
 PostgreSQL advisory lock; a second sealer finds it taken and leaves), appends seals in
 (transaction id, entry id) order, and only for entries whose transaction id is below the oldest
-transaction still running. So an entry that commits late, from a transaction that began early,
-is never skipped: nothing after it is sealed until it has committed (or rolled back). Unique
+transaction still running in this database. So an entry that commits late, from a transaction
+that began early, is never skipped: nothing after it is sealed until it has committed (or rolled
+back). Unique
 positions and unique previous hashes make a fork impossible even if the lock were bypassed.
 """
 
@@ -21,7 +22,16 @@ from audit.chain import GENESIS, link
 from audit.models import AuditEntry, AuditSeal
 
 SEALER_LOCK = 0x5EA1_0A0D  # pg_advisory lock key of the sealer
-_HORIZON = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+# The oldest transaction still running that could write to this database: the snapshot's oldest
+# in-progress transaction, passing over those PostgreSQL shows running in another database of the
+# cluster (they cannot insert here, and must not hold sealing back). A transaction it cannot place
+# (finished meanwhile, or hidden from this role) counts as possibly ours: never too far ahead.
+_HORIZON = """COALESCE(
+    (SELECT min(running::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS running
+     WHERE xid(running) NOT IN (
+         SELECT backend_xid FROM pg_stat_activity
+         WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database())),
+    pg_snapshot_xmax(pg_current_snapshot())::text::bigint)"""
 BATCH = 5000
 
 

@@ -106,3 +106,25 @@ def test_an_entry_that_commits_late_is_sealed_after_the_wait_never_skipped(demo)
     late = AuditSeal.objects.get(entry_id=ids["late"])
     assert early.position < late.position
     assert verify().ok
+
+
+def test_a_transaction_open_in_another_database_does_not_hold_sealing_back(demo):
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    seal_pending()
+    # Another application's long transaction on the same PostgreSQL server, with an xid older
+    # than everything written below.
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname="postgres"
+    ) as other:
+        other.execute("SELECT pg_current_xact_id()")
+        with transaction.atomic():
+            entry = record(
+                "draft.received", actor=Actor.system("here"), object_type="draft", object_id="x"
+            )
+        seal_pending()
+        assert AuditSeal.objects.filter(entry_id=entry.pk).exists()
+        other.rollback()
+    assert verify().ok
