@@ -1,7 +1,7 @@
 """The auditor's log through a real browser: filter, open an entry, verify the chain.
 
-Uses the browser, page and problem-recording fixtures of the sign-in tests (Debian's Chromium
-against pytest-django's live server); no page error, console error or dialog may occur.
+Uses the browser, page and problem-recording fixtures of tests/browser/conftest.py (Debian's
+Chromium against pytest-django's live server); no page error, console error or dialog may occur.
 """
 
 from __future__ import annotations
@@ -9,22 +9,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.audit.helpers import write_entries
-from tests.browser import test_sign_in as signin
+from tests.browser.helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-browser, page, problems = signin.browser, signin.page, signin.problems
-sign_in = signin.sign_in
-
-
-@pytest.fixture(autouse=True)
-def no_favicon(page: Page) -> None:
-    # The app serves no /favicon.ico (yet); answer the browser's own request for it so that its
-    # 404 is not counted as a problem of the page under test.
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
 
 
 def test_an_auditor_filters_the_log_opens_an_entry_and_verifies_the_chain(

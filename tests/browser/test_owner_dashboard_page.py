@@ -1,28 +1,20 @@
 """An owner reads the dashboard in a real browser, changes the period and tries the switch.
 
-Uses the browser, page and problem-recording fixtures of the sign-in tests (Debian's Chromium
-against pytest-django's live server); no page error, console error or dialog may occur.
+Uses the browser, page and problem-recording fixtures of tests/browser/conftest.py (Debian's
+Chromium against pytest-django's live server); no page error, console error or dialog may occur.
 """
 
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from reviewqueue.models import Draft
-from tests.browser import test_sign_in as signin
+from tests.browser.helpers import sign_in
 from tests.reviewqueue.review_helpers import make_drafts
 from tests.workflows.test_feedback import review
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-browser, page, problems = signin.browser, signin.page, signin.problems
-sign_in = signin.sign_in
-
-
-@pytest.fixture(autouse=True)
-def no_favicon(page: Page) -> None:
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
 
 
 def test_an_owner_reads_the_dashboard(page, live_server, claims, problems):

@@ -1,32 +1,23 @@
 """Flagging a cited source through a real browser, on the review page.
 
-Uses the browser, page and problem-recording fixtures of the sign-in tests (Debian's Chromium
-against pytest-django's live server); no page error, console error or dialog may occur.
+Uses the browser, page and problem-recording fixtures of tests/browser/conftest.py (Debian's
+Chromium against pytest-django's live server); no page error, console error or dialog may occur.
 """
 
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from audit.models import AuditEntry
 from reviewqueue.models import Draft, SourceFlag
-from tests.browser import test_sign_in as signin
+from tests.browser.helpers import sign_in
 from tests.reviewqueue.review_helpers import make_drafts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-browser, page, problems = signin.browser, signin.page, signin.problems
-sign_in = signin.sign_in
 
 POLICY_ID = "policy/9001 §4?rev=2#roof"  # does not fit in a URL path; the form sends it
-
-
-@pytest.fixture(autouse=True)
-def no_favicon(page: Page) -> None:
-    # The app serves no /favicon.ico (yet); answer the browser's own request for it so that its
-    # 404 is not counted as a problem of the page under test.
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Reviewing through a real browser: claim from the inbox, edit on the review page, submit.
 
-Uses the browser, page and problem-recording fixtures of the sign-in tests (Debian's Chromium
-against pytest-django's live server); no page error, console error or dialog may occur.
+Uses the browser, page and problem-recording fixtures of tests/browser/conftest.py (Debian's
+Chromium against pytest-django's live server); no page error, console error or dialog may occur.
 """
 
 from __future__ import annotations
@@ -10,22 +10,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from reviewqueue.models import Decision, Draft
-from tests.browser import test_sign_in as signin
+from tests.browser.helpers import sign_in
 from tests.reviewqueue.review_helpers import make_drafts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-browser, page, problems = signin.browser, signin.page, signin.problems
-sign_in = signin.sign_in
 
 IMG = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(autouse=True)
-def no_favicon(page: Page) -> None:
-    # The app serves no /favicon.ico (yet); answer the browser's own request for it so that its
-    # 404 is not counted as a problem of the page under test.
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
 
 
 @pytest.fixture
