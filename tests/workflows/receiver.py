@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -23,7 +24,9 @@ class Received:
 class Receiver:
     secret: str
     script: list[int] = field(default_factory=list)  # statuses to answer, then 200s
+    delays: list[float] = field(default_factory=list)  # seconds to wait before answering
     received: list[Received] = field(default_factory=list)
+    arrived: threading.Event = field(default_factory=threading.Event)  # a request came in
     url: str = ""
 
     def start(self) -> Receiver:
@@ -42,6 +45,9 @@ class Receiver:
                 receiver.received.append(
                     Received(headers.get("webhook-id", ""), verified, status, json.loads(raw))
                 )
+                receiver.arrived.set()
+                if receiver.delays:
+                    time.sleep(receiver.delays.pop(0))
                 self.send_response(status)
                 self.end_headers()
 

@@ -16,6 +16,7 @@ from reviewqueue.models import Draft
 from tests.conftest import person_client
 from tests.reviewqueue.helpers import field_codes, post_json
 from tests.reviewqueue.review_helpers import make_drafts
+from tests.workflows.broker import publishing_to
 from tests.workflows.receiver import Receiver
 from workflows.callbacks import outbox, signing
 from workflows.callbacks.urls import UnsafeCallbackURL, check
@@ -134,26 +135,14 @@ def test_an_owner_can_resend(claims, receiver):
 
 
 def test_the_outbox_survives_a_broker_outage_and_the_sweeper_delivers(claims, receiver, settings):
-    from kombu import pools as kombu_pools
-
-    from reviewqueue.celery import app
-
     # A real publish to a Redis that is not there: the decision must still commit.
-    saved = dict(app.conf)
-    app.conf.task_always_eager = False
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    app.conf.broker_connection_retry = False
-    app.conf.broker_connection_timeout = 0.5
-    app.conf.task_publish_retry = False
-    try:
-        app.pool.force_close_all()
+    with publishing_to(
+        "redis://127.0.0.1:1/0",
+        broker_connection_retry=False,
+        broker_connection_timeout=0.5,
+        task_publish_retry=False,
+    ):
         draft = decide_one(claims, receiver)
-    finally:
-        app.conf.update(saved)
-        # Fresh pools for later tests: Celery's eager calls also take a producer from them.
-        kombu_pools.reset()
-        app._pool = None
-        app.amqp._producer_pool = None
 
     assert Draft.objects.get(pk=draft.pk).status == "approved"
     assert receiver.received == []

@@ -107,6 +107,11 @@ def attempt(delivery_id: str) -> bool:
     """One delivery attempt if the row is due and free; True if it was delivered."""
     delivery = _claim(delivery_id, timezone.now())
     if delivery is None:
+        # A redelivered task (its worker died mid-attempt) lands here while that attempt's claim
+        # holds: the sweeper sends it once the claim lapses, never two at once.
+        log.info(
+            "callback %s not attempted: not due, done, or claimed by another attempt", delivery_id
+        )
         return False
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)
     started = time.monotonic()
