@@ -99,7 +99,10 @@ FINANCE_POLICY = {
 }
 
 
-def seed_demo(*, set_passwords: bool, say: Callable[[str], None] = lambda _: None) -> None:
+def seed_demo(
+    *, set_passwords: bool, history: bool = False, say: Callable[[str], None] = lambda _: None
+) -> None:
+    """The demo organisation; with `history`, into an empty demo, two weeks of decided drafts."""
     users = _people(set_passwords, say)
     claims = _workflow(
         "claims-intake-summary",
@@ -134,6 +137,10 @@ def seed_demo(*, set_passwords: bool, say: Callable[[str], None] = lambda _: Non
         claims.qa_queue = Queue.objects.get(slug="claims-qa")
         claims.save(update_fields=["qa_queue"])
     _grants(claims, finance, users)
+    if history:
+        from reviewqueue.services.demo_history import seed_history
+
+        seed_history(say)
     _sample_drafts(claims, finance, say)
 
 

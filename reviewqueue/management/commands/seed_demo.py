@@ -13,8 +13,13 @@ class Command(BaseCommand):
             action="store_true",
             help="Set the well-known demo password even though DEBUG is off.",
         )
+        parser.add_argument(
+            "--history",
+            action="store_true",
+            help="Into an empty demo, also two weeks of decided drafts (the embedded demo).",
+        )
 
-    def handle(self, *args, allow_demo_passwords: bool, **options):
+    def handle(self, *args, allow_demo_passwords: bool, history: bool = False, **options):
         allowed = settings.DEBUG or allow_demo_passwords or settings.RQ_ALLOW_DEMO_PASSWORDS
         if not allowed:
             raise CommandError(
@@ -22,7 +27,7 @@ class Command(BaseCommand):
                 "Run with DEBUG=1 (embedded demo) or pass --allow-demo-passwords."
             )
         self.stdout.write("Seeding the demo organisation…")
-        seed_demo(set_passwords=True, say=self.stdout.write)
+        seed_demo(set_passwords=True, history=history, say=self.stdout.write)
         people = ", ".join([*(m for ms in ROLES.values() for m in ms), "admin"])
         self.stdout.write(self.style.SUCCESS("Demo ready."))
         self.stdout.write(f"Sign in as any of: {people}")
