@@ -19,6 +19,7 @@ urlpatterns = [
     path("drafts/<uuid:draft_id>/golden/", review.mark_golden, name="draft-golden"),
     path("workflows/<slug:slug>/", owner.dashboard, name="owner-dashboard"),
     path("workflows/<slug:slug>/automation/", owner.switch_automation, name="owner-automation"),
+    path("workflows/<slug:slug>/drafts/<uuid:draft_id>/", owner.decided_draft, name="owner-draft"),
     path(
         "workflows/<slug:slug>/callbacks/<str:delivery_id>/resend/",
         owner.resend_callback,

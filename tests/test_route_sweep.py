@@ -33,6 +33,7 @@ PROTECTED = {
     "drafts/<uuid:draft_id>/golden/",
     "workflows/<slug:slug>/",
     "workflows/<slug:slug>/automation/",
+    "workflows/<slug:slug>/drafts/<uuid:draft_id>/",
     "workflows/<slug:slug>/callbacks/<str:delivery_id>/resend/",
     "audit/",
     "audit/<int:entry_id>/",

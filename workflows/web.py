@@ -4,6 +4,7 @@ callbacks with a re-send, and the earned-automation switch. Auditors see it read
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from uuid import UUID
 
 from django import forms
 from django.contrib import messages
@@ -14,15 +15,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from audit.actors import Actor
+from reviewqueue.models import Draft
 from reviewqueue.web.security import content_security_policy
 from workflows.callbacks import outbox
 from workflows.models import CallbackDelivery, Workflow
 from workflows.selectors.access import OWNER, feedback_role
+from workflows.selectors.examples import category_examples
 from workflows.selectors.metrics import Period, workflow_metrics
 from workflows.selectors.sources import source_report
 from workflows.services import automation
 
 RECENT_CALLBACKS = 20
+# What owners may read of their workflow's drafts: what a person decided (the golden set's cases).
+DECIDED = [Draft.Status.APPROVED, Draft.Status.EDITED, Draft.Status.REJECTED]
 
 
 class PeriodForm(forms.Form):
@@ -76,6 +81,13 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     form = PeriodForm(request.GET if request.GET else None)
     status = 400 if form.is_bound and not form.is_valid() else 200
     period = form.period()
+    metrics = workflow_metrics(workflow, period)
+    if role == OWNER:  # decided drafts to look at, as in the golden set (owners only)
+        examples = category_examples(
+            workflow, period.start, period.end, [c["category"] for c in metrics["error_categories"]]
+        )
+        for category in metrics["error_categories"]:
+            category["examples"] = examples[category["category"]]
     callbacks = (
         CallbackDelivery.objects.filter(workflow=workflow)
         .select_related("draft")
@@ -88,10 +100,11 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "period": period,
         "last_day": (period.end - timedelta(microseconds=1)).date(),
-        "m": workflow_metrics(workflow, period),
+        "m": metrics,
         "sources": source_report(workflow, limit=10),
         "automation": automation.status(workflow),
         "callbacks": callbacks,
+        "decided": DECIDED,
     }
     return render(request, "owner/dashboard.html", context, status=status)
 
@@ -130,3 +143,25 @@ def resend_callback(request: HttpRequest, slug: str, delivery_id: str) -> HttpRe
     outbox.resend(delivery=delivery, actor=Actor.person(request.user))
     messages.success(request, f"The {delivery.event_type} callback is queued to be sent again.")
     return redirect("owner-dashboard", slug=workflow.slug)
+
+
+@content_security_policy
+@login_required
+@require_safe
+def decided_draft(request: HttpRequest, slug: str, draft_id: UUID) -> HttpResponse:
+    workflow, role = _workflow_for(request, slug)
+    if role != OWNER:
+        return _not_yours(request, workflow)
+    draft = (
+        Draft.objects.filter(workflow=workflow, pk=draft_id, status__in=DECIDED)
+        .prefetch_related("decisions__reviewer", "decisions__error_category", "source_flags")
+        .first()
+    )
+    if draft is None:
+        raise Http404("No such decided draft in this workflow.")
+    context = {
+        "workflow": workflow,
+        "draft": draft,
+        "decisions": sorted(draft.decisions.all(), key=lambda d: d.decided_at),
+    }
+    return render(request, "owner/draft.html", context)

@@ -181,10 +181,13 @@ def _apply(draft: Draft, user: AbstractBaseUser, action: str, text: str, now: da
 
 
 def _diff(before: str, after: str) -> str:
+    """A unified diff, one change per line, as `diff -u` prints it (with its marker for a last
+    line that has no newline, so "-old" and "+new" never run together)."""
     if before == after:
         return ""
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), "draft", "reviewed"
+    )
     return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True), "draft", "reviewed"
-        )
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
     )

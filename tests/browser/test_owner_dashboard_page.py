@@ -35,6 +35,12 @@ def test_an_owner_reads_the_dashboard(page, live_server, claims, problems):
     expect(categories.locator("tbody tr")).to_have_count(2)
     page.screenshot(path="/tmp/rq-owner-dashboard.png", full_page=True)
 
+    categories.locator("tr", has_text="tone").get_by_role("link", name="example 1").click()
+    expect(page.get_by_test_id("final-text")).to_have_text("Better.")
+    expect(page.get_by_test_id("decision")).to_contain_text("tone")
+    page.screenshot(path="/tmp/rq-owner-draft.png", full_page=True)
+    page.go_back()
+
     page.get_by_label("Series").select_option("week")
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_test_id("series").locator("thead")).to_contain_text("Week of")

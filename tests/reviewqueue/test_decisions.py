@@ -65,6 +65,9 @@ def test_edit_stores_the_new_text_its_diff_and_category(claims):
     decision = Decision.objects.get(draft=draft)
     assert decision.content == new_text
     assert "-Second line." in decision.diff and "+Corrected second line." in decision.diff
+    # One change per line, whether or not the texts end with a newline.
+    changed = [line for line in decision.diff.splitlines() if line[:1] in "+-"]
+    assert "-Second line." in changed and "+Corrected second line." in changed
     assert decision.error_category.slug == "missing_information"
     draft.refresh_from_db()
     assert draft.status == "edited" and draft.current_content == new_text

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.test import Client, TestCase
 
 from audit.models import AuditEntry
+from reviewqueue.models import Draft
 from tests.reviewqueue.review_helpers import make_drafts
 from tests.workflows.test_callbacks import decide_one, receiver  # noqa: F401 (fixture)
 from tests.workflows.test_feedback import fresh, review  # noqa: F401 (fixture)
@@ -125,3 +126,32 @@ def test_home_links_auditors_and_admins_to_the_audit_log(demo):
     assert "/audit/" in signed_in("auditor").get("/").content.decode()
     assert "/audit/" in signed_in("admin").get("/").content.decode()
     assert "/audit/" not in signed_in("claims_owner").get("/").content.decode()
+
+
+def test_owners_read_a_decided_draft_of_their_workflow_and_nothing_else(fresh):  # noqa: F811
+    edited, waiting = make_drafts(fresh, 2, consequence="low", sources=[{"id": "policy-1"}])
+    review(edited, "adjuster", "edit", content="The human text.", error_category="tone")
+    path = f"{PAGE}drafts/{edited.pk}/"
+
+    page = signed_in("claims_owner").get(path)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "The human text." in html and edited.content in html and "<b>tone</b>" in html
+
+    assert signed_in("admin").get(path).status_code == 200
+    assert signed_in("finance_owner").get(path).status_code == 403
+    assert signed_in("auditor").get(path).status_code == 403  # the audit log is theirs
+    assert signed_in("adjuster").get(path).status_code == 403
+    # Not yet decided, or not of this workflow: as if it did not exist.
+    assert signed_in("claims_owner").get(f"{PAGE}drafts/{waiting.pk}/").status_code == 404
+    other = Draft.objects.filter(workflow__slug="finance-variance").first()
+    Draft.objects.filter(pk=other.pk).update(status="approved")
+    assert signed_in("claims_owner").get(f"{PAGE}drafts/{other.pk}/").status_code == 404
+
+
+def test_the_dashboard_links_each_error_category_to_its_latest_drafts(fresh):  # noqa: F811
+    [draft] = make_drafts(fresh, 1, consequence="low")
+    review(draft, "adjuster", "reject", error_category="hallucinated_fact")
+    html = signed_in("claims_owner").get(PAGE).content.decode()
+    assert f"{PAGE}drafts/{draft.pk}/" in html
+    assert f"{PAGE}drafts/{draft.pk}/" not in signed_in("auditor").get(PAGE).content.decode()

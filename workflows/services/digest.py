@@ -10,13 +10,14 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
 from audit.services import record
-from reviewqueue.models import Decision
 from workflows.models import DigestSent, Workflow
+from workflows.selectors.examples import category_examples
 from workflows.selectors.metrics import Period, workflow_metrics
 
 
@@ -38,22 +39,19 @@ def build(workflow: Workflow, start: datetime, end: datetime) -> Digest:
     this = workflow_metrics(workflow, Period(start, end, "day"))
     last = workflow_metrics(workflow, Period(start - timedelta(days=7), start, "day"))
     before = {c["category"]: c["count"] for c in last["error_categories"]}
-    categories = []
-    for item in this["error_categories"][:5]:
-        examples = Decision.objects.filter(
-            workflow=workflow,
-            is_final=True,
-            error_category__slug=item["category"],
-            decided_at__gte=start,
-            decided_at__lt=end,
-        ).values_list("draft_id", flat=True)[:3]
-        categories.append(
-            {
-                **item,
-                "change": item["count"] - before.get(item["category"], 0),
-                "examples": [f"{settings.RQ_BASE_URL}/drafts/{d}/" for d in examples],
-            }
-        )
+    top = this["error_categories"][:5]
+    examples = category_examples(workflow, start, end, [item["category"] for item in top])
+    categories = [
+        {
+            **item,
+            "change": item["count"] - before.get(item["category"], 0),
+            "examples": [
+                settings.RQ_BASE_URL + reverse("owner-draft", args=[workflow.slug, draft_id])
+                for draft_id in examples[item["category"]]
+            ],
+        }
+        for item in top
+    ]
     context = {
         "workflow": workflow,
         "start": start.date(),
