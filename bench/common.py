@@ -64,7 +64,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int):
+def gunicorn(database_url: str, workers: int, env: dict[str, str] | None = None):
     """A production-style server (gunicorn, sync workers) on a free loopback port."""
     port = free_port()
     proc = subprocess.Popen(
@@ -81,7 +81,7 @@ def gunicorn(database_url: str, workers: int):
             "warning",
         ],
         cwd=ROOT,
-        env=server_env(database_url),
+        env=env or server_env(database_url),
     )
     try:
         deadline = time.monotonic() + 30

@@ -9,14 +9,19 @@ offending field by its dotted path. README.md lists the codes.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
+
+log = logging.getLogger(__name__)
 
 
 class APIError(exceptions.APIException):
@@ -26,6 +31,15 @@ class APIError(exceptions.APIException):
         self.status_code = status_code
         super().__init__(detail=message, code=code)
         self.code = code
+
+
+class DatabaseUnavailable(APIError):
+    wait = 1  # seconds, sent as Retry-After
+
+    def __init__(self):
+        super().__init__(
+            503, "database_unavailable", "The database is not reachable right now; retry shortly."
+        )
 
 
 class PayloadTooLarge(APIError):
@@ -91,6 +105,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         from django.conf import settings
 
         exc = PayloadTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    elif isinstance(exc, DatabaseOperationalError | DatabaseInterfaceError):
+        # The database restarting, unreachable, or a transaction it had to cancel: nothing was
+        # stored, and the same request (same external_id) can simply be sent again.
+        log.warning("database unavailable: %s", exc)
+        exc = DatabaseUnavailable()
     if not isinstance(exc, exceptions.APIException):
         return None  # a real bug: Django's 500 handler (JSON under /api/) takes it
 

@@ -24,6 +24,7 @@ _ERRORS = {
     "413": "The request body is too large.",
     "415": "The body is not `application/json`.",
     "429": "Throttled, or over the workflow's daily quota or monthly budget.",
+    "503": "The database is not reachable right now: nothing was stored; retry (`Retry-After`).",
 }
 
 
@@ -33,7 +34,7 @@ def document_errors(result, generator, request, public):
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
-            codes = ["400", "401", "403", "429"]
+            codes = ["400", "401", "403", "429", "503"]
             if "{" in path:
                 codes.append("404")
             if method in ("post", "put", "patch"):

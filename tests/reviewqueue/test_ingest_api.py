@@ -257,3 +257,20 @@ def test_numbers_where_text_belongs_are_refused_not_turned_into_text(
     assert response.status_code == 400
     assert field_codes(response) == {path: ["invalid"]}
     assert Draft.objects.count() == before
+
+
+def test_an_unreachable_database_is_a_503_to_retry_not_a_500(claims_producer, monkeypatch):
+    from django.db import OperationalError
+
+    from reviewqueue.api import drafts
+
+    def down(**_):
+        raise OperationalError("the database system is starting up")
+
+    monkeypatch.setattr(drafts.ingest, "receive_drafts", down)
+    before = Draft.objects.count()
+    response = post_json(claims_producer, "/api/v1/drafts", draft_body())
+    assert response.status_code == 503
+    assert error_code(response) == "database_unavailable"
+    assert response["Retry-After"] == "1"
+    assert Draft.objects.count() == before
