@@ -10,6 +10,7 @@ DRAFT_WITHDRAWN = "draft.withdrawn"
 DRAFT_CLAIMED = "draft.claimed"
 DRAFT_DECIDED = "draft.decided"
 DRAFT_ESCALATED = "draft.escalated"
+APPROVAL_VOIDED = "draft.approval_voided"
 DRAFT_SLA_BREACHED = "draft.sla_breached"
 LEASE_RENEWED = "lease.renewed"
 LEASE_RELEASED = "lease.released"
@@ -49,6 +50,7 @@ REGISTERED: dict[str, str] = {
     DRAFT_CLAIMED: "A reviewer claimed a draft (a lease began).",
     DRAFT_DECIDED: "A reviewer approved, edited, rejected or escalated a draft.",
     DRAFT_ESCALATED: "A draft moved to its queue's escalation queue.",
+    APPROVAL_VOIDED: "A first approval no longer counted: its approver lost the right to review.",
     DRAFT_SLA_BREACHED: "A draft waited past its queue's SLA.",
     LEASE_RENEWED: "A reviewer extended their lease on a draft.",
     LEASE_RELEASED: "A reviewer gave a draft back to its queue undecided.",

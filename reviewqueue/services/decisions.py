@@ -50,6 +50,8 @@ def decide(
             raise NotAllowed(
                 "same_approver", "The second approval must come from a different person."
             )
+        if action in APPROVALS and draft.first_approver_id is not None:
+            _void_unqualified_first_approval(draft)
         category = _category(draft, action, error_category)
         queue_before, status_before = draft.queue, draft.status_before_lease
         lease_started_at = draft.lease_started_at or now
@@ -105,6 +107,27 @@ def decide(
                 **entry,
             )
     return decision
+
+
+def _void_unqualified_first_approval(draft: Draft) -> None:
+    """Two approvals count only from two people who may both review the queue when the second
+    is given: a first approver who lost that right since no longer counts, and this approval
+    becomes the first one (in the same transaction, with its own audit entry)."""
+    first = draft.first_approver
+    if may(first, REVIEW, draft.queue):
+        return
+    draft.first_approver = None
+    record(
+        events.APPROVAL_VOIDED,
+        actor=Actor.system("two-person rule"),
+        object_type="draft",
+        object_id=draft.pk,
+        workflow_slug=draft.workflow.slug,
+        data={
+            "first_approver": first.get_username(),
+            "reason": f"may no longer review {draft.queue.slug}",
+        },
+    )
 
 
 def _check_inputs(action: str, content: str | None, reason: str) -> None:

@@ -229,6 +229,36 @@ class TestTwoPersonApproval:
             post_decision(second, critical.pk, action="approve").json()["draft_status"] == "edited"
         )
 
+    def test_a_first_approval_whose_approver_lost_the_right_no_longer_counts(self, critical):
+        from django.contrib.auth.models import Group
+
+        from tests.reviewqueue.review_helpers import reviewer
+
+        first = person_client("senior_adjuster")
+        claim(first, "claims-critical")
+        post_decision(first, critical.pk, action="approve")
+        # Between the two approvals the first approver leaves the role that let them review.
+        User.objects.get(username="senior_adjuster").groups.remove(
+            Group.objects.get(name="senior_adjusters")
+        )
+        second = person_client("senior_adjuster2")
+        claim(second, "claims-critical")
+        response = post_decision(second, critical.pk, action="approve")
+
+        assert response.status_code == 201
+        assert response.json()["draft_status"] == "awaiting_second_approval"  # one valid approval
+        critical.refresh_from_db()
+        assert critical.first_approver.username == "senior_adjuster2"
+        voided = AuditEntry.objects.get(action="draft.approval_voided", object_id=str(critical.pk))
+        assert voided.data["first_approver"] == "senior_adjuster"
+        # A third qualified person gives the second approval: two qualified approvers, distinct.
+        reviewer("senior_adjuster3")
+        third = person_client("senior_adjuster3")
+        assert claim(third, "claims-critical") == str(critical.pk)
+        assert post_decision(third, critical.pk, action="approve").json()["draft_status"] == (
+            "approved"
+        )
+
     def test_the_first_approver_cannot_approve_again_by_any_route(self, critical):
         first_user = User.objects.get(username="senior_adjuster")
         first = person_client("senior_adjuster")
