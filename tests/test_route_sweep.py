@@ -119,3 +119,19 @@ def test_the_admin_sends_strangers_to_its_sign_in(demo):
 def test_an_unexpected_host_header_is_refused(demo):
     response = Client().get("/login/", HTTP_HOST="reviewqueue.evil.example")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_no_api_route_answers_a_method_it_does_not_offer_even_to_an_admin(demo, method):
+    from tests.conftest import person_client
+
+    admin = person_client("admin")
+    changed = {}
+    for route, path in routes():
+        if not route.startswith("api/v1/"):
+            continue
+        response = getattr(admin, method)(path)
+        # DELETE /api/v1/drafts/{id} is the producer's withdrawal: a person is refused.
+        if response.status_code not in (403, 404, 405):
+            changed[f"{method.upper()} {path}"] = response.status_code
+    assert changed == {}

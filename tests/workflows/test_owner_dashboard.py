@@ -116,6 +116,7 @@ def test_home_lists_the_workflows_a_person_oversees(demo):
     owner = signed_in("claims_owner").get("/").content.decode()
     assert "/workflows/claims-intake-summary/" in owner
     assert "/workflows/finance-variance/" not in owner
+    assert "You review no queues" in owner and "Ask an admin" not in owner
     assert "Workflows you oversee" not in signed_in("adjuster").get("/").content.decode()
     auditor = signed_in("auditor").get("/").content.decode()
     assert "/workflows/claims-intake-summary/" in auditor
