@@ -91,10 +91,10 @@ def run_raw(url: str, drafts: list[dict], clients: int, batch_size: int) -> tupl
         "INSERT INTO reviewqueue_draft (id, workflow_id, external_id, body_hash, title, content,"
         " consequence, confidence, sources, model_name, model_version, prompt_version,"
         " input_tokens, output_tokens, cost_usd, metadata, callback_url, escalation_request,"
-        " status_before_lease,"
+        " status_before_lease, qa_sample, is_golden,"
         " status, queue_id, routing_reason, policy_id, received_at, due_at, updated_at)"
-        " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'','','','queued',%s,%s,%s,"
-        " now(), now() + interval '4 hours', now())"
+        " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'','','',false,false,'queued',"
+        " %s,%s,%s, now(), now() + interval '4 hours', now())"
     )
     audit_sql = (
         "INSERT INTO audit_auditentry (occurred_at, actor_type, actor_id, actor_label, action,"

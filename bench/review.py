@@ -43,12 +43,13 @@ def fill_queue(url: str, count: int, prefix: str, queue_slug: str = QUEUE) -> No
             INSERT INTO reviewqueue_draft (id, workflow_id, external_id, body_hash, title, content,
                 consequence, confidence, sources, model_name, model_version, prompt_version,
                 metadata, callback_url, escalation_request, status, queue_id, routing_reason,
-                policy_id, received_at, due_at, updated_at, status_before_lease)
+                policy_id, received_at, due_at, updated_at, status_before_lease, qa_sample,
+                is_golden)
             SELECT gen_random_uuid(), q.workflow_id, %(prefix)s || '-' || n, repeat('0', 64),
                 'Claim ' || n, 'Draft text number ' || n, 'medium', 0.9, '[]', '', '', '',
                 '{}', '', '', 'queued', q.id, 'bench', w.current_policy_id,
                 now() + n * interval '1 microsecond', now() + interval '4 hours'
-                    + n * interval '1 microsecond', now(), ''
+                    + n * interval '1 microsecond', now(), '', false, false
             FROM generate_series(1, %(count)s) AS n,
                  reviewqueue_queue q JOIN workflows_workflow w ON w.id = q.workflow_id
             WHERE q.slug = %(queue)s
