@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from rest_framework.test import APIClient
 
 from audit import append_only
@@ -102,6 +103,13 @@ def person_client(username: str) -> APIClient:
     _token, secret = issue_token(user=user, actor=Actor.system("test"))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+def signed_in(username: str) -> Client:
+    """A browser-like client with a session for a demo person (the pages, not the API)."""
+    client = Client()
+    client.force_login(User.objects.get(username=username))
     return client
 
 

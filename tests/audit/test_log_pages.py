@@ -19,16 +19,11 @@ from audit.sealing import seal_pending
 from audit.services import record
 from reviewqueue.web.security import CONTENT_SECURITY_POLICY
 from tests.audit.helpers import triggers_bypassed, write_entries
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert(1)</script>"
-
-
-def signed_in(username: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
 
 
 def text(response) -> str:

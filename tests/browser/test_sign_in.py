@@ -71,12 +71,14 @@ def test_a_controller_sees_only_the_three_finance_queues(page):
         expect(page.get_by_text(slug)).to_have_count(0)
 
 
-def test_an_auditor_is_told_they_may_not_view_any_queue(page):
+def test_an_auditor_reviews_no_queue_and_is_pointed_to_the_audit_log(page, live_server):
     sign_in(page, "auditor")
 
     expect(page.get_by_test_id("username")).to_have_text("auditor")
-    expect(page.get_by_text("You may not view any review queue.")).to_be_visible()
+    expect(page.get_by_text("You review no queues")).to_be_visible()
     expect(page.get_by_test_id("queues")).to_have_count(0)
+    page.get_by_test_id("audit-link").get_by_role("link").click()
+    assert path_of(page, live_server) == "/audit/"
 
 
 def test_a_wrong_password_shows_an_error_and_stays_on_the_login_page(page, live_server):

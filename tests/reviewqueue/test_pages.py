@@ -13,6 +13,7 @@ from guardian.shortcuts import assign_perm
 
 from reviewqueue.models import Decision, Draft, Queue
 from reviewqueue.web.security import CONTENT_SECURITY_POLICY
+from tests.conftest import signed_in
 from tests.reviewqueue.review_helpers import make_drafts
 
 pytestmark = pytest.mark.django_db
@@ -25,12 +26,6 @@ RLO = "\u202e"
 def quiet_queues(demo):
     """Only the drafts each test makes are waiting."""
     Draft.objects.update(status="approved")
-
-
-def signed_in(username: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
 
 
 def text(response) -> str:
@@ -81,9 +76,18 @@ def test_the_inbox_shows_a_controller_the_three_finance_queues():
 
 
 def test_the_inbox_tells_a_person_without_queues_to_ask_an_admin():
-    response = signed_in("auditor").get("/")
+    from django.contrib.auth.models import User
+
+    User.objects.create_user("newcomer")
+    response = signed_in("newcomer").get("/")
     assert "You may not view any review queue. Ask an admin for access." in text(response)
     assert "Claim next" not in text(response)
+
+
+def test_the_inbox_sends_an_auditor_without_queues_to_the_audit_log():
+    response = signed_in("auditor").get("/")
+    assert "You review no queues" in text(response) and "Ask an admin" not in text(response)
+    assert "/audit/" in text(response) and "Claim next" not in text(response)
 
 
 def test_a_signed_out_visit_goes_to_the_login_page(claims):

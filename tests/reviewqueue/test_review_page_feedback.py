@@ -12,6 +12,7 @@ from guardian.shortcuts import assign_perm
 from audit.models import AuditEntry
 from reviewqueue.models import Draft, Queue, SourceFlag
 from reviewqueue.web.security import CONTENT_SECURITY_POLICY
+from tests.conftest import signed_in
 from tests.reviewqueue.review_helpers import make_drafts
 
 pytestmark = pytest.mark.django_db
@@ -35,12 +36,6 @@ def quiet_queues(demo):
 def draft(claims) -> Draft:
     [draft] = make_drafts(claims, 1, title="Claim 9001 storm damage", sources=SOURCES)
     return draft
-
-
-def signed_in(username: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
 
 
 def viewer() -> Client:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client, TestCase
 
 from audit.models import AuditEntry
 from reviewqueue.models import Draft
+from tests.conftest import signed_in
 from tests.reviewqueue.review_helpers import make_drafts
 from tests.workflows.test_callbacks import decide_one, receiver  # noqa: F401 (fixture)
 from tests.workflows.test_feedback import fresh, review  # noqa: F401 (fixture)
@@ -15,12 +15,6 @@ from workflows.models import CallbackDelivery, Workflow
 
 pytestmark = pytest.mark.django_db
 PAGE = "/workflows/claims-intake-summary/"
-
-
-def signed_in(username: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
 
 
 def test_the_owner_sees_the_figures_of_the_period(fresh):  # noqa: F811
