@@ -5,15 +5,22 @@ from django.views.defaults import page_not_found
 from django.views.defaults import server_error as html_server_error
 
 from reviewqueue.api.errors import json_404, json_500
+from reviewqueue.web.security import CONTENT_SECURITY_POLICY
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return json_404(request, exception)
-    return page_not_found(request, exception)
+    return _hardened(page_not_found(request, exception))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return json_500(request)
-    return html_server_error(request)
+    return _hardened(html_server_error(request))
+
+
+def _hardened(response: HttpResponse) -> HttpResponse:
+    # Error pages echo nothing the user sent, but get the same no-script policy as the others.
+    response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    return response

@@ -330,3 +330,13 @@ def test_an_overdue_queue_says_so(claims):
     Draft.objects.filter(pk=draft.pk).update(due_at=timezone.now() - timedelta(minutes=30))
     page = text(signed_in("adjuster").get("/"))
     assert "overdue by 30" in page and 'class="overdue"' in page
+
+
+def test_not_found_pages_carry_the_same_no_script_policy(claims):
+    from reviewqueue.web.security import CONTENT_SECURITY_POLICY
+
+    adjuster = signed_in("adjuster")
+    for path in ("/no-such-page/", "/drafts/00000000-0000-4000-8000-000000000000/"):
+        response = adjuster.get(path)
+        assert response.status_code == 404
+        assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
