@@ -47,3 +47,16 @@ def uninstall(schema_editor) -> None:
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};")
     schema_editor.execute("DROP FUNCTION IF EXISTS audit_refuse_change();")
+
+
+def app_role_grants(role: str) -> list[str]:
+    """SQL that lets the application's own database role use every table but only append to
+    the audit tables, so even a bug or an injected statement in the application cannot change
+    them (the triggers above are the second line; migrations run as the tables' owner)."""
+    quoted = '"' + role.replace('"', '""') + '"'
+    return [
+        f"GRANT USAGE ON SCHEMA public TO {quoted};",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted};",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted};",
+        *(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {quoted};" for table in TABLES),
+    ]

@@ -71,3 +71,46 @@ def test_the_admin_shows_entries_read_only(demo):
         == 403
     )
     assert AuditEntry.objects.filter(pk=entry_id).exists()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_auditentry SET action = 'draft.forged' WHERE id = %s",
+        "DELETE FROM audit_auditentry WHERE id = %s",
+        "TRUNCATE audit_auditentry",
+    ],
+)
+def test_the_application_role_may_only_append_to_the_log(demo, statement):
+    from django.core.management import call_command
+
+    [entry_id] = write_entries(1)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE rq_app_test NOLOGIN")  # rolled back with the test
+    call_command("audit_db_grants", "rq_app_test", "--apply", stdout=_Quiet())
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL ROLE rq_app_test")
+        write_entries(1)  # appending works
+        cursor.execute("SELECT count(*) FROM reviewqueue_draft")  # the rest of the app works
+        refused = "permission denied for table audit_auditentry"  # the grant, not the trigger
+        with pytest.raises(DatabaseError, match=refused), transaction.atomic():
+            cursor.execute(statement, [entry_id] if "%s" in statement else None)
+        cursor.execute("RESET ROLE")
+    assert AuditEntry.objects.filter(pk=entry_id).exists()
+
+
+def test_the_grants_can_be_printed_for_a_dba(demo, capsys):
+    from django.core.management import call_command
+
+    call_command("audit_db_grants", "reviewqueue_app")
+    out = capsys.readouterr().out
+    assert 'REVOKE UPDATE, DELETE, TRUNCATE ON audit_auditentry FROM "reviewqueue_app";' in out
+    assert (
+        'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "reviewqueue_app";'
+        in out
+    )
+
+
+class _Quiet:
+    def write(self, *_):
+        pass
