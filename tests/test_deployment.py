@@ -73,3 +73,16 @@ def test_production_settings_hold_what_the_catalogue_asks():
     assert got["visibility_timeout"] >= 2 * 60 * 60
     assert got["ssl_redirect"] is True and got["hsts"] >= 180 * 24 * 3600
     assert got["secure_cookies"] == [True, True]
+
+
+def test_the_openapi_schema_is_valid_and_generates_without_warnings(tmp_path):
+    result = run(
+        "manage.py",
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--file",
+        str(tmp_path / "s.yml"),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "/api/v1/drafts" in (tmp_path / "s.yml").read_text()
