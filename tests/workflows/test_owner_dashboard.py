@@ -42,6 +42,7 @@ def test_auditors_read_the_dashboard_but_get_no_buttons(demo, receiver):  # noqa
     auditor_page = signed_in("auditor").get(PAGE)
     assert auditor_page.status_code == 200
     assert "Send again" in owner_page and "Send again" not in auditor_page.content.decode()
+    assert "1 attempt" in owner_page and "HTTP 200" in owner_page
     assert "Switch auto-approval" not in auditor_page.content.decode()
 
 
