@@ -27,7 +27,7 @@ from workflows.services import automation
 
 RECENT_CALLBACKS = 20
 # What owners may read of their workflow's drafts: what a person decided (the golden set's cases).
-DECIDED = [Draft.Status.APPROVED, Draft.Status.EDITED, Draft.Status.REJECTED]
+DECIDED = Draft.DECIDED_BY_A_PERSON
 
 
 class PeriodForm(forms.Form):

@@ -27,6 +27,8 @@ class Draft(models.Model):
 
     # Statuses a draft waits in, in its queue, for someone to claim it.
     CLAIMABLE_STATUSES = (Status.QUEUED, Status.ESCALATED, Status.AWAITING_SECOND_APPROVAL)
+    # A person's verdict: what metrics count as decided, and golden cases and owners' pages show.
+    DECIDED_BY_A_PERSON = (Status.APPROVED.value, Status.EDITED.value, Status.REJECTED.value)
     # Statuses from which nothing more happens to the draft.
     FINAL_STATUSES = frozenset(
         {Status.APPROVED, Status.EDITED, Status.REJECTED, Status.AUTO_APPROVED, Status.WITHDRAWN}

@@ -55,7 +55,7 @@ def mark_golden(*, user: AbstractBaseUser, draft_id: UUID, golden: bool = True) 
     """A reviewer of the queue of a decided draft marks it as a golden evaluation case (or
     unmarks it); refused as flag_source refuses."""
     draft = access_draft_for_review(user, draft_id)
-    if draft.status not in ("approved", "edited", "rejected"):
+    if draft.status not in Draft.DECIDED_BY_A_PERSON:
         raise Conflict("not_decided", "Only decided drafts can be golden cases.")
     with transaction.atomic():
         Draft.objects.filter(pk=draft.pk).update(is_golden=golden)

@@ -28,8 +28,6 @@ from reviewqueue.web.refusals import refused
 from reviewqueue.web.security import content_security_policy
 
 NOT_FOUND = "No such draft."  # the same for a missing draft and one the person may not see
-# The statuses feedback.mark_golden accepts: decided by a person (not auto-approved or withdrawn).
-GOLDEN_STATUSES = (Draft.Status.APPROVED, Draft.Status.EDITED, Draft.Status.REJECTED)
 
 
 class SourceFlagForm(forms.Form):
@@ -65,7 +63,7 @@ def _review_page(
         "draft": draft,
         "holds_lease": holds_lease,
         "may_review": may_review,
-        "may_mark_golden": may_review and draft.status in GOLDEN_STATUSES,
+        "may_mark_golden": may_review and draft.status in Draft.DECIDED_BY_A_PERSON,
         "sources": _sources_with_flags(draft, request.user),
         "flag_reasons": SourceFlag.Reason.values,
         "form": form,

@@ -16,6 +16,7 @@ from audit.actors import Actor
 from reviewqueue.api.base import APIBase, ErrorOut
 from reviewqueue.api.errors import APIError
 from reviewqueue.api.permissions import IsPerson
+from reviewqueue.models import Draft
 from workflows.api.access import access_workflow
 from workflows.selectors.golden import golden_cases
 from workflows.selectors.metrics import Period, workflow_metrics
@@ -79,15 +80,15 @@ class GoldenSet(APIBase):
         operation_id="workflow_golden_set",
         parameters=[
             *_period,
-            OpenApiParameter("verdict", enum=["approved", "edited", "rejected"], many=True),
+            OpenApiParameter("verdict", enum=list(Draft.DECIDED_BY_A_PERSON), many=True),
             OpenApiParameter("golden_only", bool),
         ],
         responses={(200, "application/jsonl"): str, **_denied},
     )
     def get(self, request, slug: str):
         workflow = access_workflow(request.user, slug, owners_only=True)
-        verdicts = request.query_params.getlist("verdict") or ["approved", "edited", "rejected"]
-        if set(verdicts) - {"approved", "edited", "rejected"}:
+        verdicts = request.query_params.getlist("verdict") or list(Draft.DECIDED_BY_A_PERSON)
+        if set(verdicts) - set(Draft.DECIDED_BY_A_PERSON):
             raise exceptions.ValidationError(
                 {"verdict": [exceptions.ErrorDetail("approved, edited or rejected", "invalid")]}
             )

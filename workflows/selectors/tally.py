@@ -23,7 +23,7 @@ from audit.models import AuditEntry
 from reviewqueue.models import Decision, Draft, SourceFlag
 from workflows.models import Workflow
 
-FINAL = ["approved", "edited", "rejected"]
+FINAL = list(Draft.DECIDED_BY_A_PERSON)
 RELATIVE_ACCURACY = 0.01
 _GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY)
 _LOG_GAMMA = math.log(_GAMMA)
