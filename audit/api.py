@@ -55,6 +55,12 @@ def filtered_entries(request):
     return entries.qs
 
 
+def _filters_used(request) -> dict[str, list[str]]:
+    """The filters the export applied, as the auditor sent them; other parameters mean nothing."""
+    params = request.query_params
+    return {name: params.getlist(name) for name in EntryFilter.base_filters if name in params}
+
+
 class EntryOut(serializers.ModelSerializer):
     position = serializers.IntegerField(source="seal.position", default=None, allow_null=True)
     prev_hash = serializers.CharField(source="seal.prev_hash", default=None, allow_null=True)
@@ -150,7 +156,7 @@ class Export(APIBase):
                 actor=Actor.person(request.user),
                 object_type="audit_log",
                 object_id="export",
-                data={"format": kind, "filters": dict(request.query_params.lists())},
+                data={"format": kind, "filters": _filters_used(request)},
             )
         lines = csv_lines(entries) if kind == "csv" else jsonl_lines(entries)
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")

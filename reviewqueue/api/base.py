@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from drf_spectacular.utils import inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.views import APIView
 
 from reviewqueue.api.errors import APIError, PayloadTooLarge
+from reviewqueue.api.parsers import bad_strings
 from reviewqueue.api.throttles import PersonRateThrottle, ProducerRateThrottle
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -43,6 +44,9 @@ class APIBase(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        # A NUL in a filter would reach PostgreSQL (which cannot store or compare it) or the log.
+        if problems := bad_strings(dict(request.query_params.lists())):
+            raise exceptions.ValidationError(problems)
         if request.method in _BODY_METHODS:
             self._check_body(request)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from audit.actors import Actor
@@ -43,6 +43,9 @@ class CallbackOut(serializers.ModelSerializer):
         ]
 
 
+_STATUS_CHOICES = "Use one of: " + ", ".join(CallbackDelivery.Status.values) + "."
+
+
 class Pages(CursorPages):
     ordering = "-created_at"
     page_size = 50
@@ -53,12 +56,17 @@ class CallbackList(APIBase):
 
     @extend_schema(
         operation_id="workflow_callbacks",
+        parameters=[OpenApiParameter("status", enum=CallbackDelivery.Status.values)],
         responses={200: page_of(CallbackOut(many=True), "CallbackPage")},
     )
     def get(self, request, slug: str):
         workflow = access_workflow(request.user, slug)
         callbacks = CallbackDelivery.objects.filter(workflow=workflow).prefetch_related("tries")
         status = request.query_params.get("status")
+        if status and status not in CallbackDelivery.Status.values:
+            raise exceptions.ValidationError(
+                {"status": [exceptions.ErrorDetail(_STATUS_CHOICES, code="invalid_choice")]}
+            )
         if status:
             callbacks = callbacks.filter(status=status)
         pages = Pages()
