@@ -138,6 +138,13 @@ class Draft(models.Model):
         return f"{self.workflow_id}:{self.external_id}"
 
     @property
+    def approvals_needed(self) -> int:
+        """Two different people for a critical draft wherever it is (an escalation queue too),
+        and on any queue that asks for two; one otherwise."""
+        critical = self.consequence == self.Consequence.CRITICAL
+        return max(self.queue.approvals_required if self.queue else 1, 2 if critical else 1)
+
+    @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
 

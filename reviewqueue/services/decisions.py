@@ -46,9 +46,10 @@ def decide(
         # Checked again under the lock: a revocation since the claim wins.
         if not may(user, REVIEW, draft.queue):
             raise NotAllowed("permission_denied", "You may no longer review this queue.")
-        if action in APPROVALS and draft.first_approver_id == user.pk:
+        if action in APPROVALS and _has_approved(draft, user):
             raise NotAllowed(
-                "same_approver", "The second approval must come from a different person."
+                "same_approver",
+                "You already approved this draft; the next approval must come from someone else.",
             )
         if action in APPROVALS and draft.first_approver_id is not None:
             _void_unqualified_first_approval(draft)
@@ -107,6 +108,15 @@ def decide(
                 **entry,
             )
     return decision
+
+
+def _has_approved(draft: Draft, user: AbstractBaseUser) -> bool:
+    # Each person approves (or edits) a draft at most once, across escalations and rounds; the
+    # database refuses a second one too (Decision's one_approval_per_person_per_draft).
+    return (
+        draft.first_approver_id == user.pk
+        or draft.decisions.filter(reviewer=user, action__in=APPROVALS).exists()
+    )
 
 
 def _void_unqualified_first_approval(draft: Draft) -> None:
@@ -177,19 +187,25 @@ def _apply(draft: Draft, user: AbstractBaseUser, action: str, text: str, now: da
         draft.status = Draft.Status.ESCALATED
         draft.due_at = now + target.sla
         draft.sla_breached_at = None
-        draft.first_approver = None  # approvals start again under the escalation queue's rules
+        # A first approval stands: the escalation queue's reviewer gives the second (the draft
+        # keeps needing two if it is critical; see Draft.approvals_needed).
         draft.save()
         return False
 
-    if action == Action.EDIT:
-        draft.reviewed_content = text
-    needs_second = action in APPROVALS and queue.approvals_required == 2
-    if needs_second and draft.first_approver_id is None:
+    two_people = action in APPROVALS and draft.approvals_needed == 2
+    # The first approval, or an edit in the second round: the text as it now stands still
+    # needs someone else's approval, so the final text always carries two people's.
+    if two_people and (draft.first_approver_id is None or action == Action.EDIT):
+        if action == Action.EDIT:
+            draft.reviewed_content = text
         clear_lease(draft)
         draft.status = Draft.Status.AWAITING_SECOND_APPROVAL
         draft.first_approver = user
         draft.save()
         return False
+
+    if action == Action.EDIT:
+        draft.reviewed_content = text
 
     clear_lease(draft)
     if action == Action.REJECT:

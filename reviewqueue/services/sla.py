@@ -67,8 +67,8 @@ def _escalate(draft: Draft, now: datetime) -> None:
     draft.queue = target
     draft.status = Draft.Status.ESCALATED
     draft.due_at = now + target.sla
-    draft.first_approver = None
-    draft.save(update_fields=["queue", "status", "due_at", "first_approver", "updated_at"])
+    # A first approval stands; the escalation queue's reviewer may give the second.
+    draft.save(update_fields=["queue", "status", "due_at", "updated_at"])
     outbox.enqueue(draft, "draft.escalated")
     record(
         events.DRAFT_ESCALATED,
