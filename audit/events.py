@@ -24,6 +24,9 @@ WORKFLOW_CREATED = "workflow.created"
 WORKFLOW_CHANGED = "workflow.changed"
 QUEUE_CREATED = "queue.created"
 QUEUE_CHANGED = "queue.changed"
+ERROR_CATEGORY_CREATED = "error_category.created"
+ERROR_CATEGORY_CHANGED = "error_category.changed"
+USER_CHANGED = "user.changed"
 PERMISSION_GRANTED = "permission.granted"
 PERMISSION_REVOKED = "permission.revoked"
 GROUP_MEMBER_ADDED = "group.member_added"
@@ -64,6 +67,9 @@ REGISTERED: dict[str, str] = {
     WORKFLOW_CHANGED: "A workflow's configuration changed (before / after).",
     QUEUE_CREATED: "A review queue was created.",
     QUEUE_CHANGED: "A review queue's configuration changed (before / after).",
+    ERROR_CATEGORY_CREATED: "An error category was added to a workflow's taxonomy.",
+    ERROR_CATEGORY_CHANGED: "An error category was renamed, switched off or on (before / after).",
+    USER_CHANGED: "A person's account changed: active, staff, superuser (before / after).",
     PERMISSION_GRANTED: "An object permission was granted to a person or role.",
     PERMISSION_REVOKED: "An object permission was revoked from a person or role.",
     GROUP_MEMBER_ADDED: "A person was added to a role.",

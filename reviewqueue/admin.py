@@ -8,30 +8,41 @@ from audit.services import record
 from reviewqueue.models import Draft, Queue
 
 
+def save_audited(request, obj, object_type: str, save) -> None:
+    """Run `save`, then log the object's change with before / after (inside the admin's
+    transaction, so the entry commits with the edit or not at all)."""
+    change = obj.pk is not None and type(obj).objects.filter(pk=obj.pk).exists()
+    before = snapshot(type(obj).objects.get(pk=obj.pk)) if change else {}
+    save()
+    after = snapshot(obj)
+    diff = changed(before, after) if change else {"after": after}
+    if change and not diff["after"]:
+        return
+    record(
+        f"{object_type}.{'changed' if change else 'created'}",
+        actor=Actor.person(request.user),
+        object_type=object_type,
+        object_id=obj.pk,
+        workflow_slug=getattr(getattr(obj, "workflow", None), "slug", "")
+        or getattr(obj, "slug", ""),
+        data=diff,
+    )
+
+
 class AtomicGuardedAdmin(GuardedModelAdmin):
     """Guardian's object-permission pages, each change in one transaction with its audit entry
     (written by reviewqueue/signals.py); edits of the object itself audited with before / after.
+    Nothing is deleted here: drafts, decisions and audit entries hang off these objects.
     """
 
     audit_object_type = ""
 
     def save_model(self, request, obj, form, change):
-        # The admin's change view already runs in a transaction: the entry commits with the edit.
-        before = snapshot(type(obj).objects.get(pk=obj.pk)) if change else {}
-        super().save_model(request, obj, form, change)
-        after = snapshot(obj)
-        diff = changed(before, after) if change else {"after": after}
-        if change and not diff["after"]:
-            return
-        record(
-            f"{self.audit_object_type}.{'changed' if change else 'created'}",
-            actor=Actor.person(request.user),
-            object_type=self.audit_object_type,
-            object_id=obj.pk,
-            workflow_slug=getattr(getattr(obj, "workflow", None), "slug", "")
-            or getattr(obj, "slug", ""),
-            data=diff,
-        )
+        save = super().save_model
+        save_audited(request, obj, self.audit_object_type, lambda: save(request, obj, form, change))
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def obj_perms_manage_user_view(self, request, object_pk, user_id):
         with transaction.atomic():
@@ -59,3 +70,6 @@ class DraftAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a draft, its decisions and leases are the record; retention purges text

@@ -3,9 +3,9 @@ user admin), are audited, and a lost review permission ends the holder's live le
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 from audit import events
 from audit.actors import Actor
@@ -95,8 +95,117 @@ def _on_membership(sender, instance, action, reverse, model, pk_set, **kwargs):
             end_leases_without_permission(user_ids=[u.pk for u, _ in pairs], actor=_actor())
 
 
+def _on_global_permissions(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """Model-wide permissions (the auditor's read_audit_log, say) given to a person or a role."""
+    if action == "pre_clear":
+        if reverse:
+            related = instance.user_set.all() if model is User else instance.group_set.all()
+        else:
+            related = (
+                instance.user_permissions.all()
+                if isinstance(instance, User)
+                else instance.permissions.all()
+            )
+        instance._rq_cleared = {r.pk for r in related}
+        return
+    if action == "post_clear":
+        action, pk_set = "post_remove", getattr(instance, "_rq_cleared", set())
+    if action not in ("post_add", "post_remove") or not pk_set:
+        return
+    if reverse:  # permission.user_set / group_set changed
+        holders = list(model.objects.filter(pk__in=pk_set))
+        pairs = [(holder, instance) for holder in holders]
+    else:
+        pairs = [(instance, perm) for perm in Permission.objects.filter(pk__in=pk_set)]
+    name = events.PERMISSION_GRANTED if action == "post_add" else events.PERMISSION_REVOKED
+    with transaction.atomic():
+        for holder, perm in pairs:
+            who = (
+                {"group": holder.name}
+                if isinstance(holder, Group)
+                else {"user": holder.get_username()}
+            )
+            record(
+                name,
+                actor=_actor(),
+                object_type="permission",
+                object_id=f"{perm.content_type.app_label}.{perm.codename}",
+                data={"permission": perm.codename, "scope": "global", **who},
+            )
+        # Holding the audit role takes review rights away (reviewqueue/selectors/access.py).
+        users = [h.pk for h, _ in pairs if isinstance(h, User)] or [
+            u.pk for h, _ in pairs if isinstance(h, Group) for u in h.user_set.all()
+        ]
+        end_leases_without_permission(user_ids=users, actor=_actor())
+
+
+_ACCOUNT_FIELDS = ("is_active", "is_staff", "is_superuser")
+
+
+def _before_user_saved(sender, instance, update_fields=None, **kwargs):
+    instance._rq_before = None
+    if update_fields is not None and not set(update_fields) & set(_ACCOUNT_FIELDS):
+        return  # e.g. last_login at each sign-in
+    if instance.pk:
+        instance._rq_before = (
+            User.objects.filter(pk=instance.pk).values(*_ACCOUNT_FIELDS).first() or {}
+        )
+
+
+def _on_user_saved(sender, instance, created, **kwargs):
+    before = getattr(instance, "_rq_before", None)
+    if created or not before:
+        return
+    after = {field: getattr(instance, field) for field in _ACCOUNT_FIELDS}
+    keys = [k for k in _ACCOUNT_FIELDS if before.get(k) != after[k]]
+    if not keys:
+        return
+    with transaction.atomic():
+        record(
+            events.USER_CHANGED,
+            actor=_actor(),
+            object_type="user",
+            object_id=instance.pk,
+            data={
+                "user": instance.get_username(),
+                "before": {k: before[k] for k in keys},
+                "after": {k: after[k] for k in keys},
+            },
+        )
+        # Deactivated, or no longer a superuser: live leases they may no longer hold end now.
+        end_leases_without_permission(user_ids=[instance.pk], actor=_actor())
+
+
+def _before_group_deleted(sender, instance, **kwargs):
+    # Deleting a role removes its members without an m2m signal: record them and end leases.
+    instance._rq_members = list(instance.user_set.all())
+
+
+def _on_group_deleted(sender, instance, **kwargs):
+    members = getattr(instance, "_rq_members", [])
+    with transaction.atomic():
+        for user in members:
+            record(
+                events.GROUP_MEMBER_REMOVED,
+                actor=_actor(),
+                object_type="group",
+                object_id=instance.pk,
+                data={"group": instance.name, "user": user.get_username(), "group_deleted": True},
+            )
+        end_leases_without_permission(user_ids=[u.pk for u in members], actor=_actor())
+
+
 def connect() -> None:
     for model in PERMISSION_MODELS:
         post_save.connect(_on_grant, sender=model, dispatch_uid=f"audit-grant-{model.__name__}")
         post_delete.connect(_on_revoke, sender=model, dispatch_uid=f"audit-revoke-{model.__name__}")
     m2m_changed.connect(_on_membership, sender=User.groups.through, dispatch_uid="audit-roles")
+    for through, uid in (
+        (User.user_permissions.through, "audit-user-global-perms"),
+        (Group.permissions.through, "audit-group-global-perms"),
+    ):
+        m2m_changed.connect(_on_global_permissions, sender=through, dispatch_uid=uid)
+    pre_save.connect(_before_user_saved, sender=User, dispatch_uid="audit-user-before")
+    post_save.connect(_on_user_saved, sender=User, dispatch_uid="audit-user-saved")
+    pre_delete.connect(_before_group_deleted, sender=Group, dispatch_uid="audit-group-members")
+    post_delete.connect(_on_group_deleted, sender=Group, dispatch_uid="audit-group-deleted")

@@ -1,22 +1,37 @@
 from django.contrib import admin
+from django.db import models
 
 from audit.actors import Actor
-from reviewqueue.admin import AtomicGuardedAdmin
+from reviewqueue.admin import AtomicGuardedAdmin, save_audited
 from workflows.models import ErrorCategory, ProducerKey, Workflow
 from workflows.services.keys import revoke_producer_key
 
 
 class ErrorCategoryInline(admin.TabularInline):
+    """Categories are switched off (`is_active`), never deleted: decisions cite them."""
+
     model = ErrorCategory
     extra = 0
+    can_delete = False
 
 
 @admin.register(Workflow)
 class WorkflowAdmin(AtomicGuardedAdmin):
     audit_object_type = "workflow"
     list_display = ["slug", "name", "output_kind", "rollout_stage", "is_paused"]
-    readonly_fields = ["current_policy"]
+    readonly_fields = ["current_policy", "callback_secret_rotated_at"]
+    # The signing secret is never shown or typed here: `manage.py rotate_callback_secret`
+    # prints a new one once.
+    exclude = ["callback_secret", "previous_callback_secret"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [ErrorCategoryInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ErrorCategory:
+            return super().save_formset(request, form, formset, change)
+        for category in formset.save(commit=False):
+            save_audited(request, category, "error_category", category.save)
+        formset.save_m2m()
 
 
 @admin.register(ProducerKey)
@@ -31,6 +46,9 @@ class ProducerKeyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the drafts a key sent keep naming it
 
     @admin.action(description="Revoke selected keys")
     def revoke(self, request, queryset):

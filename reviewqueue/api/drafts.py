@@ -7,13 +7,12 @@ from uuid import UUID
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from reviewqueue.api.authentication import Producer
 from reviewqueue.api.base import APIBase, ErrorOut, page_of
 from reviewqueue.api.errors import APIError, error_body, flatten_field_errors
-from reviewqueue.api.permissions import IsPerson, IsProducer
+from reviewqueue.api.permissions import IsPerson, IsProducer, ReadsDrafts
 from reviewqueue.api.reviews import list_drafts
 from reviewqueue.api.serializers import BatchIn, DraftIn, DraftOut, ReviewDraftOut
 from reviewqueue.models import Draft
@@ -172,7 +171,7 @@ def _batch_result(index: int, external_id: str, outcome: ingest.Outcome) -> dict
 class DraftDetail(APIBase):
     def get_permissions(self):
         # Producers and people both read drafts; only producers withdraw them.
-        return [IsProducer()] if self.request.method == "DELETE" else [IsAuthenticated()]
+        return [IsProducer()] if self.request.method == "DELETE" else [ReadsDrafts()]
 
     def _get(self, request, draft_id: UUID) -> Draft:
         try:

@@ -26,3 +26,15 @@ class IsPerson(BasePermission):
         return bool(request.user and request.user.is_authenticated) and not isinstance(
             request.user, Producer
         )
+
+
+class ReadsDrafts(BasePermission):
+    """A person, or a producer with a live key (a paused workflow's producer still reads the
+    status of what it sent; a revoked key reads nothing)."""
+
+    def has_permission(self, request, view) -> bool:
+        if isinstance(request.user, Producer):
+            if request.auth.revoked_at is not None:
+                raise APIError(403, "key_revoked", "This API key has been revoked.")
+            return True
+        return IsPerson().has_permission(request, view)

@@ -4,6 +4,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from reviewqueue.models.permissions import AuditedGroupPermissions, AuditedUserPermissions
+
 
 class Queue(models.Model):
     """A review queue. Who may view and who may review it are object permissions (guardian)."""
@@ -34,7 +36,9 @@ class Queue(models.Model):
 # Direct foreign keys: guardian checks these with an indexed join instead of generic relations.
 class QueueUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Queue, on_delete=models.CASCADE)
+    objects = AuditedUserPermissions()
 
 
 class QueueGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Queue, on_delete=models.CASCADE)
+    objects = AuditedGroupPermissions()

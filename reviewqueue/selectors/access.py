@@ -8,7 +8,9 @@ Queue rights are guardian object permissions stored in the direct-foreign-key ta
 one subquery and a single check is one plain indexed query, so permission costs no more than
 that on the hot paths (claim, decide, lists). Guardian itself grants and revokes. Global
 (model-level) permissions are deliberately ignored: queue access is granted per queue.
-Superusers (admins) see every queue.
+Superusers (admins) see every queue. Whoever holds the auditor's `audit.read_audit_log` (and is
+not an admin) reviews nothing, whatever queue rights they were given: those who check the log
+must not be those who write decisions into it.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def queues_for(user: AbstractBaseUser, perm: str = VIEW) -> QuerySet[Queue]:
     if user.is_superuser:
         return Queue.objects.all()
     codename = perm.split(".", 1)[-1]
+    if codename == _REVIEW and _is_auditor(user.pk):
+        return Queue.objects.none()
     direct = QueueUserObjectPermission.objects.filter(
         user_id=user.pk, permission__codename=codename
     ).values("content_object_id")
@@ -54,20 +58,45 @@ def rights_on(user: AbstractBaseUser, queue_id: int) -> set[str]:
     if user.is_superuser:
         return {VIEW.split(".")[1], REVIEW.split(".")[1]}
     with connection.cursor() as cursor:
-        cursor.execute(_RIGHTS_SQL, [user.pk, queue_id, user.pk, queue_id])
+        cursor.execute(_RIGHTS_SQL, [user.pk, queue_id, user.pk, queue_id, user.pk, user.pk])
         return {codename for (codename,) in cursor.fetchall()}
 
 
-_RIGHTS_SQL = f"""
-    SELECT p.codename FROM {QueueUserObjectPermission._meta.db_table} AS o
-      JOIN auth_permission AS p ON p.id = o.permission_id
-     WHERE o.user_id = %s AND o.content_object_id = %s
-    UNION
-    SELECT p.codename FROM {QueueGroupObjectPermission._meta.db_table} AS o
-      JOIN auth_permission AS p ON p.id = o.permission_id
-      JOIN auth_user_groups AS m ON m.group_id = o.group_id
-     WHERE m.user_id = %s AND o.content_object_id = %s
+_REVIEW = REVIEW.split(".")[1]
+
+# Whether the person holds audit.read_audit_log, directly or through a role.
+_AUDITOR_SQL = """
+    SELECT 1 FROM auth_user_user_permissions AS up
+      JOIN auth_permission AS p ON p.id = up.permission_id
+     WHERE up.user_id = %s AND p.codename = 'read_audit_log'
+    UNION ALL
+    SELECT 1 FROM auth_group_permissions AS gp
+      JOIN auth_permission AS p ON p.id = gp.permission_id
+      JOIN auth_user_groups AS m ON m.group_id = gp.group_id
+     WHERE m.user_id = %s AND p.codename = 'read_audit_log'
 """
+
+# One query on the hot paths (claim, decide): the person's rights on the queue, without review
+# if they are an auditor.
+_RIGHTS_SQL = f"""
+    SELECT codename FROM (
+        SELECT p.codename FROM {QueueUserObjectPermission._meta.db_table} AS o
+          JOIN auth_permission AS p ON p.id = o.permission_id
+         WHERE o.user_id = %s AND o.content_object_id = %s
+        UNION
+        SELECT p.codename FROM {QueueGroupObjectPermission._meta.db_table} AS o
+          JOIN auth_permission AS p ON p.id = o.permission_id
+          JOIN auth_user_groups AS m ON m.group_id = o.group_id
+         WHERE m.user_id = %s AND o.content_object_id = %s
+    ) AS rights
+     WHERE codename <> '{_REVIEW}' OR NOT EXISTS ({_AUDITOR_SQL})
+"""
+
+
+def _is_auditor(user_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS ({_AUDITOR_SQL})", [user_id, user_id])
+        return bool(cursor.fetchone()[0])
 
 
 def may(user: AbstractBaseUser, perm: str, queue: Queue) -> bool:

@@ -49,15 +49,26 @@ def test_a_queue_edit_in_the_admin_is_logged_with_before_and_after(demo):
 
 def test_revoking_a_key_in_the_admin_is_logged_and_takes_effect(claims):
     client, key = producer_client(claims)
+    sent = client.post(
+        "/api/v1/drafts",
+        {"external_id": "before-revoke", "content": "Text.", "consequence": "low"},
+        format="json",
+    )
+    draft_url = f"/api/v1/drafts/{sent.json()['id']}"
+    assert client.get(draft_url).status_code == 200
     admin = Client()
     admin.force_login(User.objects.get(username="admin"))
     admin.post("/admin/workflows/producerkey/", {"action": "revoke", "_selected_action": [key.pk]})
     assert ProducerKey.objects.get(pk=key.pk).revoked_at is not None
     assert AuditEntry.objects.filter(action="producer_key.revoked", object_id=str(key.pk)).exists()
-    assert client.get("/api/v1/drafts/00000000-0000-0000-0000-000000000000").status_code in (
-        403,
-        404,
-    )
+    # The revoked key reads nothing, not even the drafts it sent itself; nor sends or withdraws.
+    for response in (
+        client.get(draft_url),
+        client.delete(draft_url),
+        client.post("/api/v1/drafts", {"external_id": "after", "content": "x"}, format="json"),
+    ):
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "key_revoked"
 
 
 def test_purging_removes_old_text_but_keeps_the_chain_verifiable(claims):

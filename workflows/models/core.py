@@ -7,6 +7,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from reviewqueue.models.permissions import AuditedGroupPermissions, AuditedUserPermissions
+
 
 def new_callback_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
@@ -177,7 +179,9 @@ class WorkflowUsage(models.Model):
 # Direct foreign keys for guardian's object permissions on workflows (see reviewqueue Queue).
 class WorkflowUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Workflow, on_delete=models.CASCADE)
+    objects = AuditedUserPermissions()
 
 
 class WorkflowGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Workflow, on_delete=models.CASCADE)
+    objects = AuditedGroupPermissions()
