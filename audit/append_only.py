@@ -49,6 +49,34 @@ def uninstall(schema_editor) -> None:
     schema_editor.execute("DROP FUNCTION IF EXISTS audit_refuse_change();")
 
 
+# The sealer trusts `txid` to order entries by transaction; a writer must not choose it (an entry
+# inserted with an old txid would fall behind the sealer's cursor, never sealed).
+STAMP_TXID = """
+CREATE OR REPLACE FUNCTION audit_stamp_txid() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.txid := pg_current_xact_id()::text::bigint;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER audit_auditentry_stamp_txid BEFORE INSERT ON audit_auditentry
+    FOR EACH ROW EXECUTE FUNCTION audit_stamp_txid();
+"""
+
+
+def install_txid_stamp(schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(STAMP_TXID, None)
+
+
+def uninstall_txid_stamp(schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "DROP TRIGGER IF EXISTS audit_auditentry_stamp_txid ON audit_auditentry;"
+            "DROP FUNCTION IF EXISTS audit_stamp_txid();",
+            None,
+        )
+
+
 def app_role_grants(role: str) -> list[str]:
     """SQL that lets the application's own database role use every table but only append to
     the audit tables, so even a bug or an injected statement in the application cannot change

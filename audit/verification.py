@@ -3,7 +3,8 @@
 It reports the first problem found: a missing position (a seal removed), an entry missing
 behind its seal (removed), a broken link, an entry whose content no longer matches its hash
 (changed), a checkpoint the chain no longer contains (the tail removed or everything rehashed),
-or entries left unsealed longer than RQ_AUDIT_MAX_UNSEALED_SECONDS.
+an entry inserted behind the sealer's cursor (forged, so never sealed), or entries left unsealed
+longer than RQ_AUDIT_MAX_UNSEALED_SECONDS.
 """
 
 from __future__ import annotations
@@ -102,6 +103,18 @@ def verify(*, checkpoint: tuple[int, str] | None = None, chunk: int = 5000) -> R
                 detail=f"the chain no longer holds checkpoint {wanted_hash[:16]}… "
                 f"at position {position}",
             )
+    skipped = _unsealed_behind_the_sealer()
+    if skipped:
+        return Report(
+            False,
+            count,
+            previous,
+            "entry_not_in_chain",
+            None,
+            skipped,
+            f"entry {skipped} lies before the sealer's cursor but was never sealed: it was "
+            "written behind the application's back",
+        )
     stale = _unsealed_too_long()
     if stale:
         return Report(
@@ -142,6 +155,28 @@ def _entry(values) -> SimpleNamespace:
     if timezone.is_naive(entry.occurred_at):
         entry.occurred_at = timezone.make_aware(entry.occurred_at, UTC)
     return entry
+
+
+def _unsealed_behind_the_sealer() -> int | None:
+    """An unsealed entry the sealer has already passed. The sealer never skips one (it seals in
+    (txid, id) order only below every open transaction, and the database stamps txid itself), so
+    such an entry was inserted by hand, with a transaction id of its choosing."""
+    current = head()
+    if current.entry_id is None:
+        return None
+    return (
+        AuditEntry.objects.filter(seal__isnull=True)
+        .filter(
+            RawSQL(
+                "(txid, audit_auditentry.id) <= (%s, %s)",
+                [current.entry_txid, current.entry_id],
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+    )
 
 
 def _unsealed_too_long() -> int | None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from audit.chain import GENESIS, link
@@ -173,3 +174,41 @@ def test_verify_audit_command_exits_1_and_names_the_entry(demo):
         call_command("verify_audit", stdout=out, stderr=io.StringIO())
     assert exited.value.code == 1
     assert "entry_altered at position" in out.getvalue() and f"(entry {ids[1]})" in out.getvalue()
+
+
+FORGED = """
+    INSERT INTO audit_auditentry (occurred_at, actor_type, actor_id, actor_label, action,
+        object_type, object_id, workflow_slug, request_id, data, txid)
+    VALUES (now() - interval '1 day', 'person', '1', 'admin', 'draft.decided', 'draft', 'x',
+        'claims-intake-summary', '', '{"action": "approve"}', 1)
+    RETURNING id, txid
+"""
+
+
+def test_a_writer_cannot_choose_the_transaction_id_the_sealer_orders_by(demo):
+    write_entries(3)
+    seal_pending()
+    with connection.cursor() as cursor:
+        cursor.execute(FORGED)  # asks for txid 1: behind the sealer's cursor
+        forged_id, txid = cursor.fetchone()
+    assert txid > 1  # the database stamped its own
+    seal_pending()
+    assert AuditSeal.objects.filter(entry_id=forged_id).exists()  # in the chain, in view
+    assert verify().ok
+
+
+def test_an_entry_forged_behind_the_sealer_is_reported(demo):
+    write_entries(3)
+    seal_pending()
+    with triggers_bypassed() as cursor:  # a superuser, past the triggers
+        cursor.execute(FORGED)
+        forged_id, txid = cursor.fetchone()
+    assert txid == 1
+    seal_pending()
+    report = verify()
+    assert (report.ok, report.problem, report.entry_id) == (False, "entry_not_in_chain", forged_id)
+    # And the auditor's API says so too.
+    from tests.conftest import person_client
+
+    body = person_client("auditor").get("/api/v1/audit/verify").json()
+    assert body["ok"] is False and body["entry_id"] == forged_id
