@@ -19,7 +19,8 @@ class ErrorCategoryInline(admin.TabularInline):
 class WorkflowAdmin(AtomicGuardedAdmin):
     audit_object_type = "workflow"
     list_display = ["slug", "name", "output_kind", "rollout_stage", "is_paused"]
-    readonly_fields = ["current_policy", "callback_secret_rotated_at"]
+    # Auto-approval is earned, not ticked: owners switch it on through the dashboard or the API.
+    readonly_fields = ["current_policy", "callback_secret_rotated_at", "auto_approve_low"]
     # The signing secret is never shown or typed here: `manage.py rotate_callback_secret`
     # prints a new one once.
     exclude = ["callback_secret", "previous_callback_secret"]

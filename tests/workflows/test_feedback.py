@@ -315,3 +315,50 @@ class TestEarnedAutomation:
             claims_producer, "/api/v1/drafts", draft_body(consequence="low", confidence=0.9)
         ).json()
         assert after["status"] == "queued" and after["queue"] == "claims-standard"
+
+    def test_after_qa_switches_it_off_only_fresh_human_decisions_earn_it_back(
+        self, fresh, claims_producer
+    ):
+        fresh.automation_window = 20
+        fresh.qa_window = 3
+        fresh.save()
+        self._history(fresh, approved=20, rejected=0)
+        owner = person_client("claims_owner")
+        assert owner.post(self.URL, {"enabled": True}, format="json").status_code == 200
+        Workflow.objects.filter(pk=fresh.pk).update(qa_sample_rate=Decimal("1"))
+        senior = person_client("senior_adjuster")
+        for _ in range(3):
+            post_json(claims_producer, "/api/v1/drafts", draft_body(consequence="low"))
+            claimed = senior.post("/api/v1/queues/claims-qa/claim").json()
+            senior.post(
+                f"/api/v1/drafts/{claimed['id']}/decisions",
+                {"action": "reject", "error_category": "hallucinated_fact"},
+                format="json",
+            )
+        assert Workflow.objects.get(pk=fresh.pk).auto_approve_low is False
+
+        # The 20 decisions that earned it before do not earn it again at once.
+        again = owner.post(self.URL, {"enabled": True}, format="json")
+        assert again.status_code == 409
+        assert "since QA results switched it off" in again.json()["error"]["message"]
+        assert Workflow.objects.get(pk=fresh.pk).auto_approve_low is False
+
+        # Fresh human decisions do; and the old failed samples do not switch it off again.
+        self._history(fresh, approved=20, rejected=0)
+        assert owner.post(self.URL, {"enabled": True}, format="json").status_code == 200
+        post_json(claims_producer, "/api/v1/drafts", draft_body(consequence="low"))
+        claimed = senior.post("/api/v1/queues/claims-qa/claim").json()
+        senior.post(
+            f"/api/v1/drafts/{claimed['id']}/decisions", {"action": "approve"}, format="json"
+        )
+        assert Workflow.objects.get(pk=fresh.pk).auto_approve_low is True
+        status = owner.get(self.URL).json()
+        assert status["qa_reviewed"] == 1 and status["revoked_by_qa_at"] is not None
+
+    def test_the_admin_cannot_tick_auto_approval_on(self, fresh):
+        from django.test import Client
+
+        admin = Client()
+        admin.force_login(User.objects.get(username="admin"))
+        page = admin.get(f"/admin/workflows/workflow/{fresh.pk}/change/")
+        assert "auto_approve_low" not in page.context["adminform"].form.fields

@@ -76,6 +76,10 @@ class Workflow(models.Model):
         max_digits=4, decimal_places=3, default=Decimal("0.950")
     )
     qa_window = models.PositiveIntegerField(default=50)
+    # When auto-approval last went on (QA samples count from then) and when QA results last
+    # switched it off (only human decisions made after that can earn it back).
+    automation_on_since = models.DateTimeField(null=True, blank=True, editable=False)
+    automation_revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -3,8 +3,10 @@
 Switching on needs the workflow's last `automation_window` (200) human decisions on low drafts
 to show acceptance (approved unchanged) at or above `automation_threshold` (95 %). While on, a
 random `qa_sample_rate` (10 %) of would-be auto-approvals goes to the QA queue instead; when
-acceptance over the last `qa_window` (50) reviewed samples falls below the threshold,
-auto-approval switches itself off, the owners are told, and it is an audit event.
+acceptance over the last `qa_window` (50) samples reviewed since it went on falls below the
+threshold, auto-approval switches itself off, the owners are told, and it is an audit event.
+After that, only human decisions made since the switch-off can earn it back: the decisions
+that earned it the first time are what QA just contradicted.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from decimal import Decimal
 
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
@@ -34,20 +37,24 @@ def _acceptance(decisions) -> tuple[int, Decimal | None]:
 
 
 def low_draft_acceptance(workflow: Workflow) -> tuple[int, Decimal | None]:
+    recent = Decision.objects.filter(
+        workflow=workflow, is_final=True, draft__consequence="low", draft__qa_sample=False
+    )
+    if workflow.automation_revoked_at is not None:
+        recent = recent.filter(decided_at__gt=workflow.automation_revoked_at)
     recent = (
-        Decision.objects.filter(
-            workflow=workflow, is_final=True, draft__consequence="low", draft__qa_sample=False
-        )
-        .order_by("-decided_at")
+        recent.order_by("-decided_at")
         .values_list("action", "draft__status")[: workflow.automation_window]
     )
     return _acceptance(recent)
 
 
 def qa_acceptance(workflow: Workflow) -> tuple[int, Decimal | None]:
+    recent = Decision.objects.filter(workflow=workflow, is_final=True, draft__qa_sample=True)
+    if workflow.automation_on_since is not None:
+        recent = recent.filter(decided_at__gt=workflow.automation_on_since)
     recent = (
-        Decision.objects.filter(workflow=workflow, is_final=True, draft__qa_sample=True)
-        .order_by("-decided_at")
+        recent.order_by("-decided_at")
         .values_list("action", "draft__status")[: workflow.qa_window]
     )
     return _acceptance(recent)
@@ -67,7 +74,13 @@ def status(workflow: Workflow) -> dict:
         "qa_window": workflow.qa_window,
         "qa_reviewed": qa_count,
         "qa_acceptance": str(qa_rate) if qa_rate is not None else None,
+        "on_since": _iso(workflow.automation_on_since) if workflow.auto_approve_low else None,
+        "revoked_by_qa_at": _iso(workflow.automation_revoked_at),
     }
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def switch_on(*, workflow: Workflow, actor: Actor) -> dict:
@@ -75,8 +88,13 @@ def switch_on(*, workflow: Workflow, actor: Actor) -> dict:
     if workflow.qa_queue is None:
         raise NotEarned("The workflow has no QA queue for the samples; set one first.")
     if count < workflow.automation_window:
+        since = (
+            f" since QA results switched it off on {workflow.automation_revoked_at:%d %b %Y}"
+            if workflow.automation_revoked_at
+            else " so far"
+        )
         raise NotEarned(
-            f"Only {count} human decisions on low drafts so far; "
+            f"Only {count} human decisions on low drafts{since}; "
             f"{workflow.automation_window} are needed."
         )
     if rate is None or rate < workflow.automation_threshold:
@@ -99,7 +117,18 @@ def _set(workflow: Workflow, enabled: bool, actor: Actor, figures: dict) -> None
         if locked.auto_approve_low == enabled:
             return
         locked.auto_approve_low = enabled
-        locked.save(update_fields=["auto_approve_low", "updated_at"])
+        if enabled:
+            locked.automation_on_since = timezone.now()
+        elif figures.get("reason") == "qa":
+            locked.automation_revoked_at = timezone.now()
+        locked.save(
+            update_fields=[
+                "auto_approve_low",
+                "automation_on_since",
+                "automation_revoked_at",
+                "updated_at",
+            ]
+        )
         record(
             events.AUTOMATION_CHANGED,
             actor=actor,
