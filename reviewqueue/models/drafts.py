@@ -132,6 +132,15 @@ class Draft(models.Model):
                     sla_breached_at__isnull=True,
                 ),
             ),
+            # The sweep's second look: breached under a lease, to move once the lease ends.
+            models.Index(
+                fields=["due_at"],
+                name="draft_sla_breached_idx",
+                condition=Q(
+                    status__in=["queued", "escalated", "awaiting_second_approval", "in_review"],
+                    sla_breached_at__isnull=False,
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -53,12 +53,25 @@ def test_a_breach_in_a_queue_with_nowhere_to_go_is_recorded_once(claims, quiet):
 
 
 @pytest.mark.django_db
-def test_a_draft_under_a_live_lease_waits_for_its_reviewer(claims, quiet):
+def test_a_draft_under_a_live_lease_stays_with_its_reviewer_but_the_breach_counts(claims, quiet):
     [draft] = make_drafts(claims, 1)
-    person_client("adjuster").post("/api/v1/queues/claims-standard/claim")
+    adjuster = person_client("adjuster")
+    adjuster.post("/api/v1/queues/claims-standard/claim")
     Draft.objects.filter(pk=draft.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    breaches = AuditEntry.objects.filter(action="draft.sla_breached", object_id=str(draft.pk))
+
+    assert escalate_overdue() == 1
+    assert Draft.objects.get(pk=draft.pk).status == "in_review"  # not taken from the reviewer
+    assert breaches.count() == 1 and breaches.get().data["leased_by"] == "adjuster"
+    assert escalate_overdue() == 0  # recorded once
+
+    # Released undecided: it moves at the next sweep, without a second breach.
+    adjuster.post(f"/api/v1/drafts/{draft.pk}/release")
+    assert escalate_overdue() == 1
+    moved = Draft.objects.get(pk=draft.pk)
+    assert moved.queue.slug == "claims-escalations" and moved.status == "escalated"
+    assert moved.sla_breached_at is None and breaches.count() == 1
     assert escalate_overdue() == 0
-    assert Draft.objects.get(pk=draft.pk).status == "in_review"
 
 
 @pytest.mark.django_db
