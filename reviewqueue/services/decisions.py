@@ -153,6 +153,13 @@ def _check_inputs(action: str, content: str | None, reason: str) -> None:
 
 
 def _category(draft: Draft, action: str, slug: str | None) -> ErrorCategory | None:
+    if slug and action == Action.APPROVE:
+        # An approval says nothing was wrong; a category on it would count as an error.
+        raise Invalid(
+            "validation_error",
+            "An approval takes no error category: edit or reject to name what was wrong.",
+            {"error_category": "not_allowed"},
+        )
     if not slug:
         if action in NEEDS_CATEGORY:
             raise Invalid(
