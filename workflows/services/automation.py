@@ -42,22 +42,16 @@ def low_draft_acceptance(workflow: Workflow) -> tuple[int, Decimal | None]:
     )
     if workflow.automation_revoked_at is not None:
         recent = recent.filter(decided_at__gt=workflow.automation_revoked_at)
-    recent = (
-        recent.order_by("-decided_at")
-        .values_list("action", "draft__status")[: workflow.automation_window]
-    )
-    return _acceptance(recent)
+    outcomes = recent.order_by("-decided_at").values_list("action", "draft__status")
+    return _acceptance(outcomes[: workflow.automation_window])
 
 
 def qa_acceptance(workflow: Workflow) -> tuple[int, Decimal | None]:
     recent = Decision.objects.filter(workflow=workflow, is_final=True, draft__qa_sample=True)
     if workflow.automation_on_since is not None:
         recent = recent.filter(decided_at__gt=workflow.automation_on_since)
-    recent = (
-        recent.order_by("-decided_at")
-        .values_list("action", "draft__status")[: workflow.qa_window]
-    )
-    return _acceptance(recent)
+    outcomes = recent.order_by("-decided_at").values_list("action", "draft__status")
+    return _acceptance(outcomes[: workflow.qa_window])
 
 
 def status(workflow: Workflow) -> dict:
