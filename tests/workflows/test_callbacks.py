@@ -1,10 +1,13 @@
 """Signed callbacks to a real receiver on loopback: signatures, retries with backoff, the outbox
-surviving a broker outage, no duplicates on a second sweep, and refused internal URLs."""
+surviving a broker outage, no duplicates on a second sweep, refused internal URLs (with a fake
+resolver, also one that rebinds), and attempts that raise still being retried and given up."""
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 
+import httpx
 import pytest
 import time_machine
 from django.test import TestCase, override_settings
@@ -174,19 +177,153 @@ def test_internal_or_credentialed_callback_urls_are_refused_at_ingest(claims_pro
     assert field_codes(response) == {"callback_url": ["invalid_callback_url"]}
 
 
-@override_settings(RQ_CALLBACK_ALLOW_PRIVATE=False)
-def test_a_name_resolving_inside_is_refused_at_delivery(claims, receiver):
-    with pytest.raises(UnsafeCallbackURL):
-        check("http://localtest.me/h")  # a public name that resolves to 127.0.0.1
+PUBLIC = "93.184.215.14"
+PRODUCER = "hooks.producer.example"
+
+
+def fake_dns(monkeypatch, name: str, *answers: list[str]) -> list[str]:
+    """socket.getaddrinfo answers `name` with each list of addresses in turn (the last one from
+    then on) and every other name as before; returns the lookups of `name`, to count them."""
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        asked.append(host)
+        addresses = answers[min(len(asked), len(answers)) - 1]
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (a, port or 0, 0, 0))
+            if ":" in a
+            else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port or 0))
+            for a in addresses
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+def pending_delivery(claims, url: str) -> CallbackDelivery:
     Draft.objects.update(status="approved")
     [draft] = make_drafts(claims, 1)
-    Draft.objects.filter(pk=draft.pk).update(callback_url=receiver.url)
+    Draft.objects.filter(pk=draft.pk).update(callback_url=url)
     draft.refresh_from_db()
-    delivery = outbox.enqueue(draft, "draft.approved")
+    return outbox.enqueue(draft, "draft.approved")
+
+
+@override_settings(RQ_CALLBACK_ALLOW_PRIVATE=False)
+@pytest.mark.parametrize(
+    ("addresses", "refused"),
+    [
+        (["10.0.0.1"], True),
+        (["169.254.169.254"], True),
+        (["127.0.0.1"], True),
+        (["::1"], True),
+        ([PUBLIC, "10.0.0.1"], True),  # one inside is enough
+        ([PUBLIC], False),
+        ([PUBLIC, "2606:2800:21f:cb07:6820:80da:af6b:8b2c"], False),
+    ],
+)
+def test_a_name_is_refused_when_any_of_its_addresses_is_internal(monkeypatch, addresses, refused):
+    fake_dns(monkeypatch, PRODUCER, addresses)
+    if refused:
+        with pytest.raises(UnsafeCallbackURL, match="resolves to an internal address"):
+            check(f"http://{PRODUCER}/h")
+    else:
+        check(f"http://{PRODUCER}/h")
+
+
+@override_settings(RQ_CALLBACK_ALLOW_PRIVATE=False)
+def test_a_name_resolving_to_loopback_is_refused_at_delivery(claims, receiver, monkeypatch):
+    fake_dns(monkeypatch, PRODUCER, ["127.0.0.1"])
+    delivery = pending_delivery(claims, receiver.url.replace("127.0.0.1", PRODUCER))
     outbox.attempt(delivery.pk)
     delivery.refresh_from_db()
-    assert delivery.status == "failed" and delivery.last_error.startswith("refused:")
+    assert delivery.status == "failed"
+    assert delivery.last_error == f"refused: {PRODUCER} resolves to an internal address (127.0.0.1)"
+    assert [t.error for t in delivery.tries.all()] == [delivery.last_error]
+    assert AuditEntry.objects.filter(action="callback.failed", object_id=delivery.id).exists()
     assert receiver.received == []
+
+
+@override_settings(RQ_CALLBACK_ALLOW_PRIVATE=False)
+def test_a_name_rebinding_to_loopback_after_the_check_never_reaches_it(
+    claims, receiver, monkeypatch
+):
+    # The producer's name first answers a public address, then (rebinding) the loopback one.
+    asked = fake_dns(monkeypatch, PRODUCER, [PUBLIC], ["127.0.0.1"])
+    real_connect = socket.create_connection
+    connected: list[str] = []
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address[0])
+        if address[0] == PUBLIC:
+            raise ConnectionRefusedError("no public network in tests")
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    delivery = pending_delivery(claims, receiver.url.replace("127.0.0.1", PRODUCER))
+
+    outbox.attempt(delivery.pk)
+    assert receiver.received == []
+    # Resolved once, and the connection went to the address that was checked.
+    assert asked == [PRODUCER] and connected == [PUBLIC]
+    delivery.refresh_from_db()
+    assert delivery.status == "pending" and delivery.last_error.startswith("ConnectError")
+
+    with time_machine.travel(delivery.next_attempt_at + timedelta(seconds=1)):
+        outbox.attempt(delivery.pk)
+    delivery.refresh_from_db()
+    assert connected == [PUBLIC]
+    assert delivery.status == "failed" and delivery.attempts == 2
+    assert delivery.last_error == f"refused: {PRODUCER} resolves to an internal address (127.0.0.1)"
+    assert receiver.received == []
+
+
+@override_settings(RQ_CALLBACK_ALLOW_PRIVATE=False)
+def test_https_goes_to_the_vetted_address_but_is_verified_for_the_name(claims, monkeypatch):
+    fake_dns(monkeypatch, PRODUCER, [PUBLIC])
+    sent: list[httpx.Request] = []
+
+    def handle_request(transport, request):
+        sent.append(request)
+        return httpx.Response(204)
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", handle_request)
+    delivery = pending_delivery(claims, f"https://{PRODUCER}:8443/hooks")
+    assert outbox.attempt(delivery.pk)
+    [request] = sent
+    assert str(request.url) == f"https://{PUBLIC}:8443/hooks"
+    assert request.headers["host"] == f"{PRODUCER}:8443"
+    # TLS sends this name and checks the certificate against it, not against the address.
+    assert request.extensions["sni_hostname"] == PRODUCER
+
+
+@pytest.mark.parametrize(
+    ("url", "raised"),
+    [
+        ("http://example.com:abc/h", "InvalidURL"),  # httpx cannot parse it
+        ("http://[::1/h", "ValueError"),  # nor can urllib
+        ("http://a..b/h", "UnicodeError"),  # the name cannot be IDNA-encoded
+    ],
+)
+def test_an_attempt_that_raises_is_recorded_retried_then_fails_for_good(claims, url, raised):
+    delivery = pending_delivery(claims, url)
+    assert outbox.attempt(delivery.pk) is False
+    delivery.refresh_from_db()
+    assert delivery.status == "pending" and delivery.attempts == 1
+    assert delivery.last_error.startswith(f"{raised}: ")
+    assert delivery.next_attempt_at > timezone.now()  # backoff, not a tight loop
+
+    for hours in range(1, 27):
+        with time_machine.travel(timezone.now() + timedelta(hours=hours)):
+            outbox.sweep()
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"
+    assert 2 <= delivery.tries.count() <= 27
+    assert all(t.error.startswith(f"{raised}: ") for t in delivery.tries.all())
+    failed = AuditEntry.objects.get(action="callback.failed", object_id=delivery.id)
+    assert failed.data["error"].startswith(f"{raised}: ")
 
 
 def test_rotated_secret_signs_with_both_for_a_day(claims):
@@ -202,3 +339,17 @@ def test_rotated_secret_signs_with_both_for_a_day(claims):
     Webhook(claims.callback_secret).verify("{}", headers)
     later = timezone.now() + timedelta(days=2)
     assert len(signing.headers(claims, "msg_x", "{}", now=later)["webhook-signature"].split()) == 1
+
+
+@override_settings(RQ_CALLBACK_ALLOW_PRIVATE=False)
+def test_a_name_that_does_not_resolve_for_a_moment_is_retried_not_given_up(claims, monkeypatch):
+    def no_answer(host, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    delivery = pending_delivery(claims, f"https://{PRODUCER}/h")
+    monkeypatch.setattr(socket, "getaddrinfo", no_answer)
+    outbox.attempt(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "pending" and delivery.next_attempt_at > timezone.now()
+    assert delivery.last_error == f"DNS: {PRODUCER} does not resolve"
+    assert not AuditEntry.objects.filter(action="callback.failed", object_id=delivery.id).exists()

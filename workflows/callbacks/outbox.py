@@ -29,7 +29,7 @@ from audit import events
 from audit.actors import Actor
 from audit.services import record
 from workflows.callbacks import signing
-from workflows.callbacks.urls import UnsafeCallbackURL, check
+from workflows.callbacks.urls import HostDoesNotResolve, UnsafeCallbackURL, check, vetted_address
 from workflows.models import CallbackAttempt, CallbackDelivery
 
 log = logging.getLogger(__name__)
@@ -117,20 +117,41 @@ def attempt(delivery_id: str) -> bool:
     started = time.monotonic()
     status_code, error = None, ""
     try:
-        check(delivery.url)
-        response = httpx.post(
-            delivery.url,
-            content=body.encode("utf-8"),
-            headers=signing.headers(delivery.workflow, delivery.id, body),
-            timeout=TIMEOUT_SECONDS,
-            follow_redirects=False,  # a redirect could point anywhere, inside included
-        )
+        check(delivery.url, resolve=False)
+        response = _post(delivery.url, body, signing.headers(delivery.workflow, delivery.id, body))
         status_code = response.status_code
+    except HostDoesNotResolve as unresolved:
+        error = f"DNS: {unresolved}"  # retried with backoff, unlike a refusal
     except UnsafeCallbackURL as refused:
         error = f"refused: {refused}"
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
+    except Exception as exc:
+        # A URL httpx cannot use (InvalidURL, ValueError) or an unexpected fault: it is still an
+        # attempt, retried and given up like any other, not a crashed task the sweeper repeats.
+        log.warning("callback %s attempt raised", delivery.pk, exc_info=True)
+        error = f"{type(exc).__name__}: {exc}"[:500]
     return _record(delivery, status_code, error, int((time.monotonic() - started) * 1000))
+
+
+def _post(url: str, body: str, headers: dict[str, str]) -> httpx.Response:
+    target = httpx.URL(url)
+    extensions: dict[str, str] = {}
+    if not settings.RQ_CALLBACK_ALLOW_PRIVATE:
+        # Connect to the address we vetted, not to whatever the name resolves to a moment later.
+        # Host header, TLS SNI and certificate check still use the name.
+        host = target.raw_host.decode("ascii")
+        headers = {**headers, "Host": target.netloc.decode("ascii")}
+        if target.scheme == "https":
+            extensions["sni_hostname"] = host
+        target = target.copy_with(host=vetted_address(host))
+    with httpx.Client(
+        timeout=TIMEOUT_SECONDS,
+        follow_redirects=False,  # a redirect could point anywhere, inside included
+    ) as client:
+        return client.post(
+            target, content=body.encode("utf-8"), headers=headers, extensions=extensions
+        )
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -2,8 +2,10 @@
 
 No credentials in the URL; http or https only; and unless RQ_CALLBACK_ALLOW_PRIVATE is set (it
 is in the embedded demo), no host that is or resolves to a loopback, link-local, private or
-otherwise internal address. Checked when a URL is accepted and again, after DNS resolution,
-before every delivery, so a name that later points inside the network is still refused.
+otherwise internal address. Checked when a URL is accepted and again before every delivery:
+the host is resolved once, every address it has must be outside, and the request goes to one of
+those addresses. Letting the HTTP client resolve the name again would let an answer that changed
+in between (DNS rebinding) reach an internal address.
 """
 
 from __future__ import annotations
@@ -43,12 +45,25 @@ def check(url: str, *, resolve: bool = True) -> None:
         return
     if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
         raise UnsafeCallbackURL(f"{host} is an internal name")
-    if not resolve:
-        return
+    if resolve:
+        vetted_address(host)
+
+
+class HostDoesNotResolve(UnsafeCallbackURL):
+    """No address for the name now: refused when a URL is accepted, retried at delivery (DNS
+    may be down for a moment)."""
+
+
+def vetted_address(host: str) -> str:
+    """Resolve host once; the address to connect to, refused if any of them is internal."""
     try:
-        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
-        raise UnsafeCallbackURL(f"{host} does not resolve") from exc
-    for info in infos:
-        if _internal(info[4][0]):
-            raise UnsafeCallbackURL(f"{host} resolves to an internal address")
+        raise HostDoesNotResolve(f"{host} does not resolve") from exc
+    addresses = [str(info[4][0]) for info in infos]
+    for address in addresses:
+        if _internal(address):
+            raise UnsafeCallbackURL(f"{host} resolves to an internal address ({address})")
+    if not addresses:
+        raise HostDoesNotResolve(f"{host} does not resolve")
+    return addresses[0]
