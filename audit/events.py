@@ -45,6 +45,7 @@ DRAFT_AUTO_APPROVED = "draft.auto_approved"
 SOURCE_FLAGGED = "draft.source_flagged"
 DRAFT_MARKED_GOLDEN = "draft.marked_golden"
 DIGEST_SENT = "workflow.digest_sent"
+ACCESS_DENIED = "authz.denied"
 
 REGISTERED: dict[str, str] = {
     DRAFT_RECEIVED: "A producer's draft was accepted.",
@@ -67,6 +68,8 @@ REGISTERED: dict[str, str] = {
     WORKFLOW_CHANGED: "A workflow's configuration changed (before / after).",
     QUEUE_CREATED: "A review queue was created.",
     QUEUE_CHANGED: "A review queue's configuration changed (before / after).",
+    ACCESS_DENIED: "A signed-in person or a producer was refused (403), or asked for a draft "
+    "they may not see (404).",
     ERROR_CATEGORY_CREATED: "An error category was added to a workflow's taxonomy.",
     ERROR_CATEGORY_CHANGED: "An error category was renamed, switched off or on (before / after).",
     USER_CHANGED: "A person's account changed: active, staff, superuser (before / after).",
