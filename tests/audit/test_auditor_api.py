@@ -8,11 +8,14 @@ import json
 import tracemalloc
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test import Client
 from rest_framework.test import APIClient
 
+from audit.actors import Actor
 from audit.models import AuditEntry
 from audit.sealing import seal_pending
+from audit.services import record
 from tests.audit.helpers import triggers_bypassed, write_entries
 from tests.conftest import person_client, producer_client
 
@@ -81,6 +84,47 @@ def test_csv_export_neutralises_formulas_and_is_itself_audited(demo):
     exported = AuditEntry.objects.filter(action="audit.exported").latest("id")
     assert exported.actor_label == "auditor"
     assert exported.data["filters"]["action"] == ["draft.received"]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _exported_csv_rows(**filters) -> list[dict[str, str]]:
+    seal_pending()
+    response = person_client("auditor").get("/api/v1/audit/export", {"format": "csv", **filters})
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_a_formula_typed_as_a_username_reaches_the_csv_only_neutralised(demo):
+    # The failed sign-in puts the typed name, as it is, in cells of its own (actor_label,
+    # object_id): unlike the JSON data cell, nothing else stands in front of the formula.
+    typed = ['=HYPERLINK("http://evil","x")', "+cmd", "-1+1", "@SUM(1)"]
+    for username in typed:
+        Client().post("/login/", {"username": username, "password": "wrong"})
+
+    rows = _exported_csv_rows(action="auth.login_failed")
+
+    assert sorted(r["actor_label"] for r in rows) == sorted("'" + u for u in typed)
+    assert sorted(r["object_id"] for r in rows) == sorted("'" + u for u in typed)
+    assert not [cell for r in rows for cell in r.values() if cell.startswith(FORMULA_STARTS)]
+
+
+@pytest.mark.parametrize("label", ["\t=1+1", "\r=1+1"])
+def test_a_cell_starting_with_a_tab_or_carriage_return_is_neutralised(demo, label):
+    # The sign-in form strips surrounding whitespace, so these come from a direct entry.
+    with transaction.atomic():
+        record(
+            "auth.login_failed",
+            actor=Actor("anonymous", "", label),
+            object_type="user",
+            object_id=label,
+            data={"username": label},
+        )
+
+    rows = _exported_csv_rows(action="auth.login_failed")
+
+    assert [(r["actor_label"], r["object_id"]) for r in rows] == [("'" + label, "'" + label)]
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
