@@ -140,7 +140,11 @@ def resend_callback(request: HttpRequest, slug: str, delivery_id: str) -> HttpRe
     delivery = CallbackDelivery.objects.filter(workflow=workflow, pk=delivery_id).first()
     if delivery is None:
         raise Http404("No such callback.")
-    outbox.resend(delivery=delivery, actor=Actor.person(request.user))
+    try:
+        outbox.resend(delivery=delivery, actor=Actor.person(request.user))
+    except outbox.DraftPurged as purged:
+        messages.error(request, str(purged))
+        return redirect("owner-dashboard", slug=workflow.slug)
     messages.success(request, f"The {delivery.event_type} callback is queued to be sent again.")
     return redirect("owner-dashboard", slug=workflow.slug)
 

@@ -353,3 +353,17 @@ def test_a_name_that_does_not_resolve_for_a_moment_is_retried_not_given_up(claim
     assert delivery.status == "pending" and delivery.next_attempt_at > timezone.now()
     assert delivery.last_error == f"DNS: {PRODUCER} does not resolve"
     assert not AuditEntry.objects.filter(action="callback.failed", object_id=delivery.id).exists()
+
+
+def test_a_purged_drafts_callback_is_not_sent_again(claims, receiver):
+    from reviewqueue.services.retention import purge_expired
+
+    receiver.script = [410]
+    draft = decide_one(claims, receiver)
+    delivery = CallbackDelivery.objects.get(draft=draft)
+    assert purge_expired(now=timezone.now() + timedelta(days=claims.retention_days + 1)) >= 1
+    owner = person_client("claims_owner")
+    response = owner.post(f"/api/v1/workflows/claims-intake-summary/callbacks/{delivery.id}/resend")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "draft_purged"
+    assert CallbackDelivery.objects.get(pk=delivery.id).status == "failed"
+    assert not AuditEntry.objects.filter(action="callback.resent", object_id=delivery.id).exists()

@@ -85,6 +85,9 @@ class CallbackResend(APIBase):
         delivery = CallbackDelivery.objects.filter(workflow=workflow, pk=delivery_id).first()
         if delivery is None:
             raise APIError(404, "not_found", "No such callback.")
-        outbox.resend(delivery=delivery, actor=Actor.person(request.user))
+        try:
+            outbox.resend(delivery=delivery, actor=Actor.person(request.user))
+        except outbox.DraftPurged as purged:
+            raise APIError(409, "draft_purged", str(purged)) from purged
         delivery = CallbackDelivery.objects.prefetch_related("tries").get(pk=delivery.pk)
         return Response(CallbackOut(delivery).data)

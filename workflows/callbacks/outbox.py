@@ -218,10 +218,26 @@ def sweep(*, limit: int = 200) -> int:
     return sum(attempt(pk) for pk in due)
 
 
+class DraftPurged(Exception):
+    pass
+
+
 def resend(*, delivery: CallbackDelivery, actor: Actor) -> CallbackDelivery:
-    """An owner asks for a failed (or delivered) event again: same webhook-id, due now."""
+    """An owner asks for a failed (or delivered) event again: same webhook-id, due now.
+
+    Refused (DraftPurged) once retention purged the draft: its payload no longer holds the text,
+    and the producer would receive an event that looks complete but is not."""
     with transaction.atomic():
-        delivery = CallbackDelivery.objects.select_for_update(of=("self",)).get(pk=delivery.pk)
+        delivery = (
+            CallbackDelivery.objects.select_for_update(of=("self",))
+            .select_related("draft")
+            .get(pk=delivery.pk)
+        )
+        if delivery.draft.purged_at is not None:
+            raise DraftPurged(
+                f"The draft's text was purged on {delivery.draft.purged_at:%d %b %Y} "
+                "(retention); its callback cannot be sent again."
+            )
         delivery.status = CallbackDelivery.Status.PENDING
         delivery.next_attempt_at = timezone.now()
         delivery.created_at = timezone.now()  # a new 24-hour window of retries
