@@ -51,7 +51,8 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args, draft: Draft, **kwargs):
         kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, initial={"content": draft.current_content}, **kwargs)
+        initial = {"content": draft.current_content, **kwargs.pop("initial", {})}
+        super().__init__(*args, initial=initial, **kwargs)
         self.draft = draft
         escalation = draft.queue.escalation_queue if draft.queue else None
         actions = [

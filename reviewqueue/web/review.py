@@ -57,7 +57,8 @@ def _review_page(
 ) -> HttpResponse:
     holds_lease = holds_live_lease(draft, request.user)
     if form is None and holds_lease:
-        form = DecisionForm(draft=draft)
+        # What the reviewer had typed when they flagged a source, given back (see flag_source).
+        form = DecisionForm(draft=draft, initial=request.session.pop(_unsaved_key(draft), {}))
     may_review = holds_lease or may(request.user, REVIEW, draft.queue)
     context = {
         "draft": draft,
@@ -189,7 +190,13 @@ def flag_source(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         draft = _draft_for_review(request, draft_id)
     except ReviewRefused as exc:
         return refused(request, exc)
-    form = SourceFlagForm(request.POST)
+    form = SourceFlagForm(_flag_fields(request.POST, draft))
+    if "flag_source" in request.POST:
+        # The lease holder flagged from inside the decision form (the page runs no script): keep
+        # what they had typed for the decision until the page comes back.
+        request.session[_unsaved_key(draft)] = {
+            name: request.POST[name] for name in _DECISION_FIELDS if request.POST.get(name)
+        }
     if not form.is_valid():
         messages.error(request, "Choose a source and whether it is stale or wrong to flag it.")
         return _review_page(request, draft, status=400)
@@ -204,6 +211,30 @@ def flag_source(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         return refused(request, exc, draft=draft)
     messages.success(request, f"Flagged “{_source_name(draft, flag.source_id)}” as {flag.reason}.")
     return redirect("draft", draft_id=draft.pk)
+
+
+_DECISION_FIELDS = ("action", "content", "error_category", "comment", "reason")
+
+
+def _unsaved_key(draft: Draft) -> str:
+    return f"unsaved-decision:{draft.pk}"
+
+
+def _flag_fields(post, draft: Draft) -> dict[str, str]:
+    """The flag's fields: from its own form, or (lease holder) the decision form's button, whose
+    value is the source's place in the list and whose fields carry that place in their names."""
+    if "flag_source" not in post:
+        return post
+    try:
+        index = int(post["flag_source"])
+        source_id = str(draft.sources[index].get("id"))
+    except (ValueError, IndexError, AttributeError):
+        return {}
+    return {
+        "source_id": source_id,
+        "reason": post.get(f"flag_reason_{index}", ""),
+        "comment": post.get(f"flag_comment_{index}", ""),
+    }
 
 
 def _source_name(draft: Draft, source_id: str) -> str:

@@ -74,3 +74,49 @@ def test_an_adjuster_flags_a_cited_source_as_stale_with_a_comment(
         action="draft.source_flagged", object_id=str(draft.pk)
     ).exists()
     assert not problems, problems
+
+
+def test_a_reviewer_flags_a_source_mid_edit_and_keeps_what_they_typed(
+    page, live_server, claims, quiet_queues, problems
+):
+    [draft] = make_drafts(
+        claims,
+        1,
+        title="Claim 9002 water damage",
+        content="Water damage in the kitchen.",
+        sources=[{"id": "policy-7", "title": "Home policy §7"}, {"id": "photo-1"}],
+    )
+    sign_in(page, "adjuster")
+    page.get_by_role("button", name="Claim next").first.click()
+    expect(page).to_have_url(f"{live_server.url}/drafts/{draft.pk}/")
+    page.get_by_label("Edit: approve with my changes").check()
+    page.get_by_label("Text").fill("Water damage in the kitchen and hallway.")
+    page.get_by_label("Error category").select_option("missing_information")
+
+    policy = page.get_by_test_id("source").filter(has_text="Home policy §7")
+    policy.get_by_label("Flag as").select_option("wrong")
+    policy.get_by_label("Note on this source").fill("Section 7 is about fire.")
+    policy.get_by_role("button", name="Flag source").click()
+
+    expect(page.get_by_test_id("messages")).to_have_text("Flagged “Home policy §7” as wrong.")
+    # The unsaved decision came back, as typed.
+    expect(page.get_by_label("Text")).to_have_value("Water damage in the kitchen and hallway.")
+    expect(page.get_by_label("Edit: approve with my changes")).to_be_checked()
+    expect(page.get_by_label("Error category")).to_have_value("missing_information")
+    flag = SourceFlag.objects.get(draft=draft)
+    assert (flag.source_id, flag.reason, flag.comment) == (
+        "policy-7",
+        "wrong",
+        "Section 7 is about fire.",
+    )
+    assert Draft.objects.get(pk=draft.pk).status == "in_review"  # nothing decided yet
+
+    # Enter in a decision field submits the decision, not a flag.
+    page.get_by_label("Reason for escalating").fill("x")
+    page.get_by_label("Reason for escalating").press("Enter")
+    expect(page.get_by_test_id("messages")).to_contain_text("Approved")
+    decided = Draft.objects.get(pk=draft.pk)
+    assert decided.status == "edited"
+    assert decided.current_content == "Water damage in the kitchen and hallway."
+    assert SourceFlag.objects.filter(draft=draft).count() == 1
+    assert not problems, problems
