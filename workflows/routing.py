@@ -146,7 +146,9 @@ def route(policy: Policy, facts: DraftFacts) -> Routing:
         return Routing(
             policy.escalation_queue,
             False,
-            f"producer asked to escalate ({facts.escalate_reason}) {of_policy}",
+            # The request itself is on the draft (escalation_request), not in the reason: the
+            # reason goes into the audit log, which keeps no draft text past retention.
+            f"producer asked to escalate {of_policy}",
         )
     queue = policy.levels[facts.consequence]
     reason = f"consequence '{facts.consequence}' {of_policy}"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
+from audit.chain import digest
 from audit.services import record
 from reviewqueue.models import Draft, SourceFlag
 from reviewqueue.selectors.access import access_draft_for_review
@@ -44,7 +45,12 @@ def flag_source(
                 object_type="draft",
                 object_id=draft.pk,
                 workflow_slug=draft.workflow.slug,
-                data={"source_id": source_id, "reason": reason, "comment": comment},
+                # The comment stays out of the log (retention purges it from the flag).
+                data={
+                    "source_id": source_id,
+                    "reason": reason,
+                    **({"comment_sha256": digest(comment)} if comment else {}),
+                },
             )
     except IntegrityError as exists:
         raise Conflict("already_flagged", "You already flagged this source.") from exists

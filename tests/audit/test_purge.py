@@ -178,7 +178,7 @@ def test_purging_keeps_the_facts(claims):
     assert final["data"]["decision"]["comment"] == ""
     rejected.refresh_from_db()
     policy = rejected.policy.version
-    assert rejected.routing_reason == f"producer asked to escalate (purged) of policy v{policy}"
+    assert rejected.routing_reason == f"producer asked to escalate of policy v{policy}"
     assert rejected.escalation_request == "" and rejected.status == "rejected"
 
 
@@ -240,12 +240,6 @@ def test_a_purged_payload_keeps_its_shape_and_facts_and_drops_unknown_fields():
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the audit log quotes text itself (draft.source_flagged comment, draft.escalated "
-    "reason, draft.routed reason with the producer's request); its rows are never updated, so "
-    "only their writers can fix it, by logging digests instead",
-)
 def test_no_audit_entry_quotes_a_purged_draft_text(claims):
     drafts = [
         _edited_after_escalation(claims, GONE),

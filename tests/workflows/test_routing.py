@@ -31,7 +31,7 @@ finance = Policy.from_document(FINANCE_POLICY, version=1)
         (
             DraftFacts("low", escalate_reason="model unsure of coverage"),
             "claims-escalations",
-            "producer asked to escalate (model unsure of coverage) of policy v3",
+            "producer asked to escalate of policy v3",
         ),
         (DraftFacts("high", 0.2), "finance-critical", None),
     ],
