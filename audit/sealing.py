@@ -74,6 +74,10 @@ def _take_sealer_lock() -> bool:
 def _next_entries(after: Head, limit: int) -> list[AuditEntry]:
     entries = AuditEntry.objects.order_by("txid", "id")
     if connection.vendor == "postgresql":
+        # pg_stat_activity is read once per transaction and then cached: a sealer called inside
+        # a longer transaction would place other databases' transactions from a stale list.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
         # Entries whose transaction is older than every running one: none can still appear
         # before them in (txid, id) order. Same statement, same snapshot as the rows read.
         # The sealer's own transaction's entries count too when it is itself the oldest one:
