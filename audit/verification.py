@@ -161,39 +161,23 @@ def _unsealed_behind_the_sealer() -> int | None:
     """An unsealed entry the sealer has already passed. The sealer never skips one (it seals in
     (txid, id) order only below every open transaction, and the database stamps txid itself), so
     such an entry was inserted by hand, with a transaction id of its choosing."""
-    current = head()
-    if current.entry_id is None:
-        return None
-    return (
-        AuditEntry.objects.filter(seal__isnull=True)
-        .filter(
-            RawSQL(
-                "(txid, audit_auditentry.id) <= (%s, %s)",
-                [current.entry_txid, current.entry_id],
-                output_field=BooleanField(),
-            )
-        )
-        .order_by("id")
-        .values_list("id", flat=True)
-        .first()
-    )
+    behind = AuditEntry.objects.filter(seal__isnull=True).filter(_cursor("<="))
+    return behind.order_by("id").values_list("id", flat=True).first()
 
 
 def _unsealed_too_long() -> int | None:
     """An entry past the sealer's cursor older than the allowed delay (entries before the
     cursor are all sealed, or their loss shows up as a chain problem above)."""
-    current = head()
     limit = timezone.now() - timedelta(seconds=settings.RQ_AUDIT_MAX_UNSEALED_SECONDS)
-    return (
-        AuditEntry.objects.filter(occurred_at__lt=limit)
-        .filter(
-            RawSQL(
-                "(txid, id) > (%s, %s)",
-                [current.entry_txid, current.entry_id],
-                output_field=BooleanField(),
-            )
-        )
-        .order_by("txid", "id")
-        .values_list("id", flat=True)
-        .first()
+    ahead = AuditEntry.objects.filter(occurred_at__lt=limit).filter(_cursor(">"))
+    return ahead.order_by("txid", "id").values_list("id", flat=True).first()
+
+
+def _cursor(compare: str) -> RawSQL:
+    """Entries before ("<=") or past (">") the sealer's cursor, in its (txid, id) order."""
+    current = head()
+    return RawSQL(
+        f"(txid, audit_auditentry.id) {compare} (%s, %s)",
+        [current.entry_txid, current.entry_id],
+        output_field=BooleanField(),
     )

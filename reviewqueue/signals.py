@@ -133,10 +133,10 @@ def _on_global_permissions(sender, instance, action, reverse, model, pk_set, **k
                 data={"permission": perm.codename, "scope": "global", **who},
             )
         # Holding the audit role takes review rights away (reviewqueue/selectors/access.py).
-        users = [h.pk for h, _ in pairs if isinstance(h, User)] or [
-            u.pk for h, _ in pairs if isinstance(h, Group) for u in h.user_set.all()
-        ]
-        end_leases_without_permission(user_ids=users, actor=_actor())
+        users = {h.pk for h, _ in pairs if isinstance(h, User)}
+        for group in {h for h, _ in pairs if isinstance(h, Group)}:
+            users.update(group.user_set.values_list("pk", flat=True))
+        end_leases_without_permission(user_ids=list(users), actor=_actor())
 
 
 _ACCOUNT_FIELDS = ("is_active", "is_staff", "is_superuser")
