@@ -37,7 +37,10 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(cell: str) -> str:
-    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+    """Prefix `'` to a cell a spreadsheet would run, and to one that already starts with `'`,
+    so reading it back is always "drop one leading `'`" (scripts/verify_audit_export.py): a
+    value like `'=1`, typed as a username, must come back as it was."""
+    return "'" + cell if cell.startswith((*_FORMULA_STARTS, "'")) else cell
 
 
 def _row(entry) -> dict:

@@ -25,8 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from audit.chain import GENESIS, link  # noqa: E402  (pure: hashlib and rfc8785 only)
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 
 class _Moment(str):
     """The exported ISO time, as chain.entry_fields reads it (`.isoformat()`)."""
@@ -51,7 +49,8 @@ class _Row:
 
 
 def _unneutralise(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") and cell[1:2].startswith(_FORMULA_STARTS) else cell
+    # audit/exports.py prefixes `'` to formula-like cells and to cells starting with `'`.
+    return cell[1:] if cell.startswith("'") else cell
 
 
 def rows(path: Path) -> Iterator[_Row]:
