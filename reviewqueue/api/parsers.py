@@ -68,6 +68,22 @@ def bad_strings(value: Any, path: str = "") -> dict[str, list[ErrorDetail]]:
     return found
 
 
+# No request needs more (a batch of drafts with metadata five levels deep needs about ten).
+MAX_NESTING = 32
+
+
+def _nesting(value: Any) -> int:
+    """Levels of nesting, counted without recursion: {} is 1, [[1]] is 2."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
 class StrictJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None) -> Any:
         raw = stream.read()
@@ -85,6 +101,9 @@ class StrictJSONParser(JSONParser):
             raise ParseError("The JSON is nested too deeply.") from exc
         except ValueError as exc:
             raise ParseError(f"Malformed JSON: {exc}") from exc
+        if _nesting(data) > MAX_NESTING:
+            # Before anything walks the value recursively (string checks, metadata depth).
+            raise ParseError(f"The JSON is nested too deeply (more than {MAX_NESTING} levels).")
         problems = bad_strings(data)
         if problems:
             raise ValidationError(problems)

@@ -98,6 +98,10 @@ def test_lone_surrogate_is_400(claims_producer, nothing_stored):
         '{"confidence": 1e400}',
         "[" * 10_000 + "]" * 10_000,
         '{"a":' * 10_000 + "1" + "}" * 10_000,
+        # Deep enough to pass the JSON decoder, and once to overflow what walked it after.
+        '{"external_id": "x", "metadata": ' + '{"a":' * 300 + "1" + "}" * 301,
+        '{"external_id": "x", "metadata": ' + '{"a":' * 800 + "1" + "}" * 801,
+        '{"external_id": "x", "sources": ' + "[" * 900 + "]" * 901,
     ],
     ids=[
         "truncated",
@@ -108,6 +112,9 @@ def test_lone_surrogate_is_400(claims_producer, nothing_stored):
         "overflow",
         "deep-list",
         "deep-object",
+        "metadata-300-deep",
+        "metadata-800-deep",
+        "sources-900-deep",
     ],
 )
 def test_malformed_json_is_400(claims_producer, nothing_stored, raw):
