@@ -28,7 +28,7 @@ def _login_failed(sender, credentials, request=None, **kwargs):
             events.LOGIN_FAILED,
             actor=Actor("anonymous", "", username or "(none)"),
             object_type="user",
-            object_id=username,
+            object_id=username[:64],  # the column's width; the whole name is in the data
             data={"username": username},
         )
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files from PyPI, not a CDN at run time
     "guardian",
+    "django_ratelimit",
     "audit",
     "workflows",
     "reviewqueue",
@@ -177,9 +178,16 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # Preloading is a per-domain decision that is slow to undo: opt in with SECURE_HSTS_PRELOAD=1.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
-)
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+
+# Sign-in attempts (reviewqueue/web/signin.py), counted in the cache like the API throttles.
+RQ_SIGNIN_RATE_PER_CLIENT = env.str("RQ_SIGNIN_RATE_PER_CLIENT", default="30/m")
+RQ_SIGNIN_RATE_PER_USERNAME = env.str("RQ_SIGNIN_RATE_PER_USERNAME", default="10/m")
+RATELIMIT_FAIL_OPEN = True  # Redis down: sign-in still works (the cache fails open, see CACHES)
+if not REDIS_URL:
+    # The embedded default's in-process cache counts per process; it runs one web process.
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # Request bodies: a single draft may be 1 MiB, a batch more (see reviewqueue/api/parsers.py).
 RQ_MAX_DRAFT_BODY_BYTES = _positive_int("RQ_MAX_DRAFT_BODY_BYTES", 1024 * 1024)

@@ -5,8 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from audit import web as audit_pages
 from reviewqueue import ops, views
-from reviewqueue.web import inbox, review
+from reviewqueue.web import inbox, review, signin
 from workflows import web as owner
+
+admin.site.login = signin.limited(admin.site.login)
 
 urlpatterns = [
     path("", inbox.home, name="home"),
@@ -28,7 +30,7 @@ urlpatterns = [
     path("audit/", audit_pages.log, name="audit-log"),
     path("audit/<int:entry_id>/", audit_pages.entry, name="audit-entry"),
     path("audit/verify/", audit_pages.verify_chain, name="audit-verify"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", signin.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("reviewqueue.api.urls")),

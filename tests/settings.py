@@ -20,3 +20,8 @@ RQ_CALLBACK_ALLOW_PRIVATE = True
 
 # Two runs on one machine (a developer and CI, say) each need their own test database.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("RQ_TEST_DB", "test_reviewqueue")}  # noqa: F405
+
+# Sign-in limits are tested on their own (tests/reviewqueue/test_signin_limits.py); elsewhere the
+# suite signs the demo people in far more often than anyone would.
+RQ_SIGNIN_RATE_PER_CLIENT = "100000/m"
+RQ_SIGNIN_RATE_PER_USERNAME = "100000/m"
