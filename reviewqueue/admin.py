@@ -5,7 +5,8 @@ from guardian.admin import GuardedModelAdmin
 from audit.actors import Actor
 from audit.changes import changed, snapshot
 from audit.services import record
-from reviewqueue.models import Draft, Queue
+from reviewqueue.models import Draft, PersonalToken, Queue
+from reviewqueue.services.tokens import revoke_token
 
 
 def save_audited(request, obj, object_type: str, save) -> None:
@@ -73,3 +74,27 @@ class DraftAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # a draft, its decisions and leases are the record; retention purges text
+
+
+@admin.register(PersonalToken)
+class PersonalTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued with `manage.py issue_token` so the secret is shown once; here they are
+    listed and revoked, never edited or deleted."""
+
+    list_display = ["prefix", "user", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["prefix", "user__username"]
+    readonly_fields = ["user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset:
+            revoke_token(token=token, actor=Actor.person(request.user))

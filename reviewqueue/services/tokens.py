@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
@@ -25,3 +26,27 @@ def issue_token(*, user: AbstractBaseUser, actor: Actor) -> tuple[PersonalToken,
             data={"after": {"user": user.get_username(), "prefix": token.prefix}},
         )
     return token, made.secret
+
+
+def revoke_token(*, token: PersonalToken, actor: Actor) -> PersonalToken:
+    """Stop the token working from its next request on (idempotent; one audit entry)."""
+    with transaction.atomic():
+        token = (
+            PersonalToken.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=token.pk)
+        )
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            record(
+                events.PERSONAL_TOKEN_REVOKED,
+                actor=actor,
+                object_type="personal_token",
+                object_id=token.pk,
+                data={
+                    "user": token.user.get_username(),
+                    "after": {"prefix": token.prefix, "revoked_at": token.revoked_at.isoformat()},
+                },
+            )
+    return token

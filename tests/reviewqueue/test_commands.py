@@ -1,4 +1,4 @@
-"""Management commands: seed_demo, create_producer_key, issue_token."""
+"""Management commands: seed_demo, create_producer_key, issue_token, revoke_token."""
 
 from __future__ import annotations
 
@@ -131,3 +131,57 @@ def test_seed_demo_twice_changes_nothing(demo):
 def test_seed_demo_refuses_demo_passwords_with_debug_off(db):
     with pytest.raises(CommandError, match="Refusing"):
         run("seed_demo")
+
+
+def _working_token(username: str) -> tuple[PersonalToken, APIClient]:
+    out, _ = run("issue_token", username)
+    secret = out.strip().splitlines()[-1]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert client.get("/api/v1/queues").status_code == 200
+    return PersonalToken.objects.get(key_hash=hash_secret(secret)), client
+
+
+def test_revoke_token_stops_it_at_the_next_request_and_is_logged(demo):
+    token, client = _working_token("adjuster")
+    other, other_client = _working_token("adjuster")
+    out, _ = run("revoke_token", token.prefix)
+    assert f"Revoked {token.prefix} of adjuster." in out
+    response = client.get("/api/v1/queues")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "authentication_failed"
+    assert other_client.get("/api/v1/queues").status_code == 200  # only that one
+    entry = AuditEntry.objects.get(action="personal_token.revoked", object_id=str(token.pk))
+    assert entry.data["user"] == "adjuster"
+    with pytest.raises(CommandError, match="already revoked"):
+        run("revoke_token", token.prefix)
+    with pytest.raises(CommandError, match="No token"):
+        run("revoke_token", "rqt_nope")
+
+
+def test_revoke_token_all_of_a_person(demo):
+    _, one = _working_token("controller")
+    _, two = _working_token("controller")
+    out, _ = run("revoke_token", "--all-of", "controller")
+    assert out.count("Revoked") == 2
+    assert one.get("/api/v1/queues").status_code == 401
+    assert two.get("/api/v1/queues").status_code == 401
+    with pytest.raises(CommandError, match="holds no live token"):
+        run("revoke_token", "--all-of", "controller")
+
+
+def test_tokens_are_revoked_in_the_admin_never_edited_or_deleted(demo):
+    from django.test import Client
+
+    token, client = _working_token("auditor")
+    admin = Client()
+    admin.force_login(User.objects.get(username="admin"))
+    listing = admin.get("/admin/reviewqueue/personaltoken/")
+    assert token.prefix in listing.content.decode()
+    assert admin.get(f"/admin/reviewqueue/personaltoken/{token.pk}/delete/").status_code == 403
+    admin.post(
+        "/admin/reviewqueue/personaltoken/", {"action": "revoke", "_selected_action": [token.pk]}
+    )
+    assert client.get("/api/v1/audit/entries").status_code == 401
+    entry = AuditEntry.objects.get(action="personal_token.revoked", object_id=str(token.pk))
+    assert entry.actor_label == "admin"

@@ -1,0 +1,35 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from audit.actors import Actor
+from reviewqueue.models import PersonalToken
+from reviewqueue.services.tokens import revoke_token
+
+
+class Command(BaseCommand):
+    help = (
+        "Revoke a personal API token by its prefix (shown when it was issued and in the admin), "
+        "or every live token of a person with --all-of USERNAME."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("prefix", nargs="?", help="the token's prefix, e.g. rqt_AbC123")
+        parser.add_argument("--all-of", metavar="USERNAME", help="every live token of this person")
+
+    def handle(self, *args, prefix: str | None, all_of: str | None, **options):
+        if bool(prefix) == bool(all_of):
+            raise CommandError("Give a token prefix, or --all-of USERNAME (not both).")
+        live = PersonalToken.objects.filter(revoked_at__isnull=True).select_related("user")
+        tokens = list(live.filter(user__username=all_of) if all_of else live.filter(prefix=prefix))
+        if not tokens:
+            if all_of:
+                raise CommandError(f"'{all_of}' holds no live token.")
+            known = PersonalToken.objects.filter(prefix=prefix).first()
+            raise CommandError(
+                f"Token {prefix} is already revoked."
+                if known
+                else f"No token with prefix '{prefix}'. Prefixes are listed in the admin."
+            )
+        actor = Actor.system("manage.py revoke_token")
+        for token in tokens:
+            revoke_token(token=token, actor=actor)
+            self.stdout.write(f"Revoked {token.prefix} of {token.user.get_username()}.")
