@@ -2,8 +2,8 @@
 answer), /metrics (Prometheus).
 
 /metrics reads its figures from the database at scrape time, so they are the same whichever
-web process answers. It is open to loopback callers, staff, or a scraper sending
-`Authorization: Bearer $RQ_METRICS_TOKEN`.
+web process answers. It is open to staff, a scraper sending `Authorization: Bearer
+$RQ_METRICS_TOKEN`, and loopback callers unless BEHIND_TLS_PROXY (where the proxy is loopback).
 """
 
 from __future__ import annotations
@@ -106,7 +106,8 @@ def _may_scrape(request: HttpRequest) -> bool:
         return True
     if request.user.is_authenticated and request.user.is_staff:
         return True
-    return request.META.get("REMOTE_ADDR") in ("127.0.0.1", "::1")
+    # Behind our TLS proxy every request arrives from loopback: then only the token opens it.
+    return not settings.BEHIND_TLS_PROXY and request.META.get("REMOTE_ADDR") in ("127.0.0.1", "::1")
 
 
 def metrics(request: HttpRequest) -> HttpResponse:

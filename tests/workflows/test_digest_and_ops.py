@@ -98,3 +98,10 @@ def test_metrics_from_elsewhere_need_the_token(demo):
     outside = Client(REMOTE_ADDR="203.0.113.9")
     assert outside.get("/metrics").status_code == 403
     assert outside.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret").status_code == 200
+
+
+@override_settings(RQ_METRICS_TOKEN="scrape-secret", BEHIND_TLS_PROXY=True)
+def test_behind_the_proxy_loopback_is_everyone_so_metrics_need_the_token(demo):
+    via_proxy = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert via_proxy.get("/metrics").status_code == 403
+    assert via_proxy.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret").status_code == 200
