@@ -252,8 +252,21 @@ if not REDIS_URL:
         "store_processed": False,
     }
 else:
-    # Longer than any task's run time or retry countdown, so Redis does not redeliver early.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Longer than any task's run time or retry countdown, so Redis does not redeliver early.
+        "visibility_timeout": 2 * 60 * 60,
+        # A request that queues a task after its commit (a callback) must not hang on a Redis
+        # that is down: the outbox row is safe and the sweeper sends it later.
+        "socket_connect_timeout": 1,
+        "socket_timeout": 2,
+    }
+    CELERY_BROKER_CONNECTION_TIMEOUT = 1
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+    }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

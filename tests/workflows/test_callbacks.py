@@ -138,14 +138,14 @@ def test_an_owner_can_resend(claims, receiver):
 
 
 def test_the_outbox_survives_a_broker_outage_and_the_sweeper_delivers(claims, receiver, settings):
-    # A real publish to a Redis that is not there: the decision must still commit.
-    with publishing_to(
-        "redis://127.0.0.1:1/0",
-        broker_connection_retry=False,
-        broker_connection_timeout=0.5,
-        task_publish_retry=False,
-    ):
+    # A real publish to a Redis that is not there, with the production publish settings: the
+    # decision commits, and the request is not held long waiting on the broker.
+    import time
+
+    started = time.monotonic()
+    with publishing_to("redis://127.0.0.1:1/0"):
         draft = decide_one(claims, receiver)
+    assert time.monotonic() - started < 5
 
     assert Draft.objects.get(pk=draft.pk).status == "approved"
     assert receiver.received == []
@@ -367,3 +367,23 @@ def test_a_purged_drafts_callback_is_not_sent_again(claims, receiver):
     assert response.status_code == 409 and response.json()["error"]["code"] == "draft_purged"
     assert CallbackDelivery.objects.get(pk=delivery.id).status == "failed"
     assert not AuditEntry.objects.filter(action="callback.resent", object_id=delivery.id).exists()
+
+
+def test_a_broker_that_accepts_but_never_answers_does_not_hold_the_decision(claims, receiver):
+    # A Redis that hangs (overloaded, or a dead host behind a live load balancer): with the
+    # production publish settings the request gives up on it within seconds; the row is safe.
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # connections complete in the backlog; nothing ever reads or answers
+    try:
+        started = time.monotonic()
+        with publishing_to(f"redis://127.0.0.1:{silent.getsockname()[1]}/0"):
+            draft = decide_one(claims, receiver)
+        elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+    assert elapsed < 12, f"the decision waited {elapsed:.1f} s on the broker"
+    assert Draft.objects.get(pk=draft.pk).status == "approved"
+    assert CallbackDelivery.objects.get(draft=draft).status == "pending"
