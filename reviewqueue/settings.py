@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue as KombuQueue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("RQ_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -267,6 +268,15 @@ else:
         "interval_step": 0.2,
         "interval_max": 0.2,
     }
+# Callbacks wait on other people's servers: their own queue, so a slow receiver never holds
+# back audit sealing, the SLA sweep or lease expiry. A worker without -Q consumes both; in
+# production run one per queue (README).
+CELERY_TASK_QUEUES = (KombuQueue("celery"), KombuQueue("callbacks"))
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "workflows.deliver_callback": {"queue": "callbacks"},
+    "workflows.sweep_callbacks": {"queue": "callbacks"},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

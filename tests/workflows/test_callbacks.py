@@ -387,3 +387,24 @@ def test_a_broker_that_accepts_but_never_answers_does_not_hold_the_decision(clai
     assert elapsed < 12, f"the decision waited {elapsed:.1f} s on the broker"
     assert Draft.objects.get(pk=draft.pk).status == "approved"
     assert CallbackDelivery.objects.get(draft=draft).status == "pending"
+
+
+def test_a_sweep_stops_starting_attempts_when_its_time_is_up(claims, receiver):
+    receiver.script = [500] * 10
+    deliveries = [CallbackDelivery.objects.get(draft=decide_one(claims, receiver))]
+    CallbackDelivery.objects.update(next_attempt_at=timezone.now())
+    assert outbox.sweep(budget_seconds=0) == 0  # out of time before the first one
+    assert [d.attempts for d in CallbackDelivery.objects.filter(pk=deliveries[0].pk)] == [1]
+    receiver.script = [200]
+    assert outbox.sweep() == 1
+
+
+def test_callbacks_run_on_their_own_queue_and_with_time_limits():
+    from reviewqueue.celery import app
+    from workflows.tasks import deliver_callback
+
+    routed = app.amqp.router.route({}, "workflows.deliver_callback")
+    assert routed["queue"].name == "callbacks"
+    assert app.amqp.router.route({}, "audit.seal")["queue"].name == "celery"
+    assert {q.name for q in app.conf.task_queues} == {"celery", "callbacks"}
+    assert (deliver_callback.soft_time_limit, deliver_callback.time_limit) == (30, 45)

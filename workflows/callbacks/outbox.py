@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 SENDER = Actor.system("callbacks")
 CLAIM_FOR = timedelta(seconds=60)
 TIMEOUT_SECONDS = 10
+# A sweep stops starting attempts after this long (it runs every RQ_CALLBACK_SWEEP_SECONDS).
+SWEEP_BUDGET_SECONDS = 20
 
 
 def enqueue(draft, event_type: str, decision=None) -> CallbackDelivery | None:
@@ -203,8 +205,11 @@ def _record(delivery: CallbackDelivery, status_code: int | None, error: str, ms:
     return delivered
 
 
-def sweep(*, limit: int = 200) -> int:
-    """Attempt every due delivery (oldest first); returns how many were delivered."""
+def sweep(*, limit: int = 200, budget_seconds: float = SWEEP_BUDGET_SECONDS) -> int:
+    """Attempt due deliveries, oldest first, for at most `budget_seconds` (slow receivers must
+    not keep one sweep running past the next); returns how many were delivered. What is left is
+    the next sweep's."""
+    started = time.monotonic()
     now = timezone.now()
     due = list(
         CallbackDelivery.objects.filter(
@@ -215,7 +220,13 @@ def sweep(*, limit: int = 200) -> int:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(attempt(pk) for pk in due)
+    delivered = 0
+    for pk in due:
+        if time.monotonic() - started > budget_seconds:
+            log.info("callback sweep stopped after %.0f s; the next one goes on", budget_seconds)
+            break
+        delivered += attempt(pk)
+    return delivered
 
 
 class DraftPurged(Exception):
