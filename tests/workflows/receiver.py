@@ -25,6 +25,7 @@ class Receiver:
     secret: str
     script: list[int] = field(default_factory=list)  # statuses to answer, then 200s
     delays: list[float] = field(default_factory=list)  # seconds to wait before answering
+    retry_after: str = ""  # a Retry-After header to send with every answer
     received: list[Received] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)  # a request came in
     url: str = ""
@@ -49,6 +50,8 @@ class Receiver:
                 if receiver.delays:
                     time.sleep(receiver.delays.pop(0))
                 self.send_response(status)
+                if receiver.retry_after:
+                    self.send_header("Retry-After", receiver.retry_after)
                 self.end_headers()
 
             def log_message(self, *args):

@@ -408,3 +408,18 @@ def test_callbacks_run_on_their_own_queue_and_with_time_limits():
     assert app.amqp.router.route({}, "audit.seal")["queue"].name == "celery"
     assert {q.name for q in app.conf.task_queues} == {"celery", "callbacks"}
     assert (deliver_callback.soft_time_limit, deliver_callback.time_limit) == (30, 45)
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_receiver_asking_for_time_is_not_tried_again_sooner(claims, receiver, status):
+    receiver.script, receiver.retry_after = [status], "1800"
+    draft = decide_one(claims, receiver)
+    delivery = CallbackDelivery.objects.get(draft=draft)
+    assert delivery.status == "pending" and delivery.last_status_code == status
+    wait = delivery.next_attempt_at - delivery.tries.get().attempted_at
+    assert timedelta(minutes=29) < wait <= timedelta(minutes=31)  # not the 30 s backoff
+    receiver.retry_after = ""
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        assert outbox.sweep() == 0  # still waiting, as asked
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        assert outbox.sweep() == 1

@@ -18,6 +18,7 @@ import random
 import time
 import uuid
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import httpx
 from django.conf import settings
@@ -117,11 +118,13 @@ def attempt(delivery_id: str) -> bool:
         return False
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)
     started = time.monotonic()
-    status_code, error = None, ""
+    status_code, error, wait = None, "", None
     try:
         check(delivery.url, resolve=False)
         response = _post(delivery.url, body, signing.headers(delivery.workflow, delivery.id, body))
         status_code = response.status_code
+        if status_code in (429, 503):
+            wait = _retry_after(response.headers.get("Retry-After", ""))
     except HostDoesNotResolve as unresolved:
         error = f"DNS: {unresolved}"  # retried with backoff, unlike a refusal
     except UnsafeCallbackURL as refused:
@@ -133,7 +136,21 @@ def attempt(delivery_id: str) -> bool:
         # attempt, retried and given up like any other, not a crashed task the sweeper repeats.
         log.warning("callback %s attempt raised", delivery.pk, exc_info=True)
         error = f"{type(exc).__name__}: {exc}"[:500]
-    return _record(delivery, status_code, error, int((time.monotonic() - started) * 1000))
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    return _record(delivery, status_code, error, elapsed_ms, wait=wait)
+
+
+def _retry_after(value: str) -> timedelta | None:
+    """A receiver's Retry-After (seconds or an HTTP date), at most an hour."""
+    value = value.strip()
+    if value.isdigit():
+        seconds = int(value)
+    else:
+        try:
+            seconds = (parsedate_to_datetime(value) - timezone.now()).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return timedelta(seconds=min(max(seconds, 0), 3600))
 
 
 def _post(url: str, body: str, headers: dict[str, str]) -> httpx.Response:
@@ -161,7 +178,13 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.8, 1.2))
 
 
-def _record(delivery: CallbackDelivery, status_code: int | None, error: str, ms: int) -> bool:
+def _record(
+    delivery: CallbackDelivery,
+    status_code: int | None,
+    error: str,
+    ms: int,
+    wait: timedelta | None = None,
+) -> bool:
     now = timezone.now()
     delivered = status_code is not None and 200 <= status_code < 300
     give_up_at = delivery.created_at + timedelta(hours=settings.RQ_CALLBACK_GIVE_UP_HOURS)
@@ -182,10 +205,13 @@ def _record(delivery: CallbackDelivery, status_code: int | None, error: str, ms:
         if delivered:
             delivery.status = CallbackDelivery.Status.DELIVERED
             delivery.delivered_at = now
-        elif final_refusal or now + _backoff(delivery.attempts) >= give_up_at:
-            delivery.status = CallbackDelivery.Status.FAILED
         else:
-            delivery.next_attempt_at = now + _backoff(delivery.attempts)
+            # The receiver asked for time (429 / 503 Retry-After): not sooner than that.
+            pause = max(_backoff(delivery.attempts), wait or timedelta(0))
+            if final_refusal or now + pause >= give_up_at:
+                delivery.status = CallbackDelivery.Status.FAILED
+            else:
+                delivery.next_attempt_at = now + pause
         delivery.save()
         if delivery.status != CallbackDelivery.Status.PENDING:
             record(
