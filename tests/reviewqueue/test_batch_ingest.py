@@ -86,3 +86,18 @@ def test_malformed_batch_envelope_is_400(claims_producer, body):
 def test_batch_needs_a_producer_key(as_person, claims):
     response = post_json(as_person("admin"), BATCH, {"drafts": [draft_body()]})
     assert response.status_code == 403
+
+
+def test_a_million_tiny_items_are_refused_before_decoding_with_flat_memory(claims_producer):
+    import tracemalloc
+
+    raw = b'{"drafts": [' + b",".join([b"{}"] * 1_000_000) + b"]}"  # 3 MB, within the byte cap
+    tracemalloc.start()
+    try:
+        response = post_json(claims_producer, BATCH, raw)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["body"][0]["code"] == "too_many_items"
+    assert peak < 40 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB"  # decoded, it would be ~600
