@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange
 from kombu import Queue as KombuQueue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -271,7 +272,11 @@ else:
 # Callbacks wait on other people's servers: their own queue, so a slow receiver never holds
 # back audit sealing, the SLA sweep or lease expiry. A worker without -Q consumes both; in
 # production run one per queue (README).
-CELERY_TASK_QUEUES = (KombuQueue("celery"), KombuQueue("callbacks"))
+# Each queue its own routing key: two queues bound with the same key would each get every task.
+CELERY_TASK_QUEUES = (
+    KombuQueue("celery", Exchange("celery"), routing_key="celery"),
+    KombuQueue("callbacks", Exchange("callbacks"), routing_key="callbacks"),
+)
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "workflows.deliver_callback": {"queue": "callbacks"},

@@ -406,7 +406,9 @@ def test_callbacks_run_on_their_own_queue_and_with_time_limits():
     routed = app.amqp.router.route({}, "workflows.deliver_callback")
     assert routed["queue"].name == "callbacks"
     assert app.amqp.router.route({}, "audit.seal")["queue"].name == "celery"
-    assert {q.name for q in app.conf.task_queues} == {"celery", "callbacks"}
+    # One queue per routing key, or every task would land in both queues and run twice.
+    bindings = {(q.name, q.exchange.name, q.routing_key) for q in app.conf.task_queues}
+    assert bindings == {("celery", "celery", "celery"), ("callbacks", "callbacks", "callbacks")}
     assert (deliver_callback.soft_time_limit, deliver_callback.time_limit) == (30, 45)
 
 
@@ -423,3 +425,21 @@ def test_a_receiver_asking_for_time_is_not_tried_again_sooner(claims, receiver, 
         assert outbox.sweep() == 0  # still waiting, as asked
     with time_machine.travel(timezone.now() + timedelta(minutes=31)):
         assert outbox.sweep() == 1
+
+
+def test_each_task_lands_in_exactly_one_queue_of_a_real_broker():
+    import redis as redis_client
+
+    from audit.tasks import seal_task
+    from workflows.tasks import deliver_callback
+
+    url = "redis://127.0.0.1:6379/14"
+    broker = redis_client.Redis.from_url(url)
+    broker.flushdb()
+    try:
+        with publishing_to(url):
+            deliver_callback.delay("no-such-delivery")
+            seal_task.delay()
+        assert (broker.llen("callbacks"), broker.llen("celery")) == (1, 1)
+    finally:
+        broker.flushdb()
