@@ -443,3 +443,31 @@ def test_each_task_lands_in_exactly_one_queue_of_a_real_broker():
         assert (broker.llen("callbacks"), broker.llen("celery")) == (1, 1)
     finally:
         broker.flushdb()
+
+
+def test_a_410_closes_the_url_until_an_owner_sends_again(claims, receiver):
+    from workflows.models import GoneEndpoint
+
+    receiver.script = [410]
+    first = CallbackDelivery.objects.get(draft=decide_one(claims, receiver))
+    assert first.status == "failed"
+    assert GoneEndpoint.objects.filter(workflow=claims, url=receiver.url).exists()
+
+    # The next outcome for the same URL is kept but not sent.
+    second = CallbackDelivery.objects.get(draft=decide_one(claims, receiver))
+    assert second.status == "failed" and "410 Gone" in second.last_error
+    assert len(receiver.received) == 1
+    assert AuditEntry.objects.filter(action="callback.failed", object_id=second.id).exists()
+    assert outbox.sweep() == 0 and len(receiver.received) == 1
+
+    # An owner sends one again on purpose: the URL is open again.
+    owner = person_client("claims_owner")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = owner.post(
+            f"/api/v1/workflows/claims-intake-summary/callbacks/{second.id}/resend"
+        )
+    assert response.status_code == 200
+    assert CallbackDelivery.objects.get(pk=second.id).status == "delivered"
+    assert not GoneEndpoint.objects.filter(workflow=claims, url=receiver.url).exists()
+    third = CallbackDelivery.objects.get(draft=decide_one(claims, receiver))
+    assert third.status == "delivered"

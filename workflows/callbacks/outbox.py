@@ -31,7 +31,7 @@ from audit.actors import Actor
 from audit.services import record
 from workflows.callbacks import signing
 from workflows.callbacks.urls import HostDoesNotResolve, UnsafeCallbackURL, check, vetted_address
-from workflows.models import CallbackAttempt, CallbackDelivery
+from workflows.models import CallbackAttempt, CallbackDelivery, GoneEndpoint
 
 log = logging.getLogger(__name__)
 SENDER = Actor.system("callbacks")
@@ -47,6 +47,7 @@ def enqueue(draft, event_type: str, decision=None) -> CallbackDelivery | None:
     if not url:
         return None
     now = timezone.now()
+    gone = GoneEndpoint.objects.filter(workflow=draft.workflow, url=url).first()
     delivery = CallbackDelivery.objects.create(
         id=f"msg_{uuid.uuid4().hex}",
         workflow=draft.workflow,
@@ -57,6 +58,16 @@ def enqueue(draft, event_type: str, decision=None) -> CallbackDelivery | None:
         next_attempt_at=now,
         created_at=now,
     )
+    if gone is not None:
+        # The receiver said 410 Gone: the event is kept (an owner may send it again), not sent.
+        delivery.status = CallbackDelivery.Status.FAILED
+        delivery.last_error = (
+            f"not sent: this URL answered 410 Gone on {gone.gone_at:%d %b %Y %H:%M} UTC; "
+            "'Send again' on any of its callbacks reopens it"
+        )
+        delivery.save(update_fields=["status", "last_error"])
+        _record_outcome(delivery, delivered=False, status_code=None, error=delivery.last_error)
+        return delivery
     transaction.on_commit(lambda: _kick(delivery.pk), robust=True)
     return delivery
 
@@ -213,22 +224,48 @@ def _record(
             else:
                 delivery.next_attempt_at = now + pause
         delivery.save()
+        if status_code == 410:
+            _mark_gone(delivery, now)
         if delivery.status != CallbackDelivery.Status.PENDING:
-            record(
-                events.CALLBACK_DELIVERED if delivered else events.CALLBACK_FAILED,
-                actor=SENDER,
-                object_type="callback",
-                object_id=delivery.pk,
-                workflow_slug=delivery.workflow.slug,
-                data={
-                    "draft_id": str(delivery.draft_id),
-                    "event": delivery.event_type,
-                    "attempts": delivery.attempts,
-                    "status_code": status_code,
-                    "error": error,
-                },
-            )
+            _record_outcome(delivery, delivered=delivered, status_code=status_code, error=error)
     return delivered
+
+
+def _record_outcome(
+    delivery: CallbackDelivery, *, delivered: bool, status_code: int | None, error: str
+) -> None:
+    record(
+        events.CALLBACK_DELIVERED if delivered else events.CALLBACK_FAILED,
+        actor=SENDER,
+        object_type="callback",
+        object_id=delivery.pk,
+        workflow_slug=delivery.workflow.slug,
+        data={
+            "draft_id": str(delivery.draft_id),
+            "event": delivery.event_type,
+            "attempts": delivery.attempts,
+            "status_code": status_code,
+            "error": error,
+        },
+    )
+
+
+def _mark_gone(delivery: CallbackDelivery, now: datetime) -> None:
+    """410 Gone: nothing more goes to this URL, neither the events waiting for it nor new ones,
+    until an owner sends one again (in the transaction that recorded the 410)."""
+    GoneEndpoint.objects.update_or_create(
+        workflow=delivery.workflow,
+        url=delivery.url,
+        defaults={"gone_at": now, "delivery_id": delivery.pk},
+    )
+    waiting = CallbackDelivery.objects.select_for_update(of=("self",)).filter(
+        workflow=delivery.workflow, url=delivery.url, status=CallbackDelivery.Status.PENDING
+    )
+    for other in waiting.select_related("workflow"):
+        other.status = CallbackDelivery.Status.FAILED
+        other.last_error = f"not sent: this URL answered 410 Gone to {delivery.pk}"
+        other.save(update_fields=["status", "last_error"])
+        _record_outcome(other, delivered=False, status_code=None, error=other.last_error)
 
 
 def sweep(*, limit: int = 200, budget_seconds: float = SWEEP_BUDGET_SECONDS) -> int:
@@ -270,6 +307,8 @@ def resend(*, delivery: CallbackDelivery, actor: Actor) -> CallbackDelivery:
             .select_related("draft")
             .get(pk=delivery.pk)
         )
+        # The owner sends to this URL again on purpose: it is no longer treated as gone.
+        GoneEndpoint.objects.filter(workflow_id=delivery.workflow_id, url=delivery.url).delete()
         if delivery.draft.purged_at is not None:
             raise DraftPurged(
                 f"The draft's text was purged on {delivery.draft.purged_at:%d %b %Y} "

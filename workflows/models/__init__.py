@@ -1,4 +1,4 @@
-from workflows.models.callbacks import CallbackAttempt, CallbackDelivery
+from workflows.models.callbacks import CallbackAttempt, CallbackDelivery, GoneEndpoint
 from workflows.models.core import (
     ErrorCategory,
     PolicyVersion,
@@ -16,6 +16,7 @@ __all__ = [
     "CallbackDelivery",
     "DigestSent",
     "ErrorCategory",
+    "GoneEndpoint",
     "MetricsDay",
     "PolicyVersion",
     "ProducerKey",

@@ -55,3 +55,23 @@ class CallbackAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} at {self.attempted_at}: {self.status_code or self.error}"
+
+
+class GoneEndpoint(models.Model):
+    """A callback URL that answered 410 Gone: nothing more is sent there until an owner sends an
+    event to it again ("Send again" reopens it)."""
+
+    workflow = models.ForeignKey(
+        "workflows.Workflow", on_delete=models.CASCADE, related_name="gone_endpoints"
+    )
+    url = models.URLField(max_length=2000)
+    gone_at = models.DateTimeField()
+    delivery_id = models.CharField(max_length=40)  # the delivery that was answered 410
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "url"], name="gone_endpoint_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.url} gone since {self.gone_at:%Y-%m-%d}"
