@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from audit import events
 from audit.api import EntryFilter
@@ -25,6 +25,7 @@ from audit.models import AuditEntry
 from audit.sealing import head, seal_pending
 from audit.selectors import EntryPage, entry_page, entry_with_seal, latest_checkpoint
 from audit.verification import verify
+from reviewqueue.web.navigation import post_only
 from reviewqueue.web.security import content_security_policy
 
 PAGE_SIZE = 50
@@ -121,7 +122,7 @@ def log(request: HttpRequest) -> HttpResponse:
 
 @content_security_policy
 @login_required
-@require_POST
+@post_only
 @auditor_required
 def verify_chain(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.POST)

@@ -12,10 +12,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from audit.actors import Actor
 from reviewqueue.models import Draft
+from reviewqueue.web.navigation import post_only
 from reviewqueue.web.security import content_security_policy
 from workflows.callbacks import outbox
 from workflows.models import CallbackDelivery, Workflow
@@ -111,7 +112,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 
 @content_security_policy
 @login_required
-@require_POST
+@post_only
 def switch_automation(request: HttpRequest, slug: str) -> HttpResponse:
     workflow, role = _workflow_for(request, slug)
     if role != OWNER:
@@ -132,7 +133,7 @@ def switch_automation(request: HttpRequest, slug: str) -> HttpResponse:
 
 @content_security_policy
 @login_required
-@require_POST
+@post_only
 def resend_callback(request: HttpRequest, slug: str, delivery_id: str) -> HttpResponse:
     workflow, role = _workflow_for(request, slug)
     if role != OWNER:

@@ -105,7 +105,9 @@ def may(user: AbstractBaseUser, perm: str, queue: Queue) -> bool:
 
 
 def _drafts() -> QuerySet[Draft]:
-    return Draft.objects.select_related("queue", "workflow", "policy", "leased_by")
+    return Draft.objects.select_related(
+        "queue", "workflow", "policy", "leased_by", "first_approver"
+    )
 
 
 def _with_decisions(drafts: QuerySet[Draft]) -> QuerySet[Draft]:

@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from reviewqueue.models import Queue
 from reviewqueue.selectors.access import REVIEW, access_queue
 from reviewqueue.selectors.queues import queue_overview
 from reviewqueue.services import leases
 from reviewqueue.services.errors import NotAllowed
+from reviewqueue.web.navigation import post_only
 from reviewqueue.web.refusals import refused
 from reviewqueue.web.security import content_security_policy
 from workflows.selectors.access import workflows_with_feedback
@@ -32,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @content_security_policy
 @login_required
-@require_POST
+@post_only
 def claim(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         queue = access_queue(request.user, slug, REVIEW)

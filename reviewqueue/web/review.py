@@ -17,13 +17,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from reviewqueue.models import Decision, Draft, SourceFlag
 from reviewqueue.selectors.access import REVIEW, access_draft_for_review, draft_for_person, may
 from reviewqueue.services import decisions, feedback, leases
 from reviewqueue.services.errors import Invalid, ReviewRefused
 from reviewqueue.web.forms import DecisionForm
+from reviewqueue.web.navigation import post_only
 from reviewqueue.web.refusals import refused
 from reviewqueue.web.security import content_security_policy
 
@@ -117,7 +118,7 @@ def review(request: HttpRequest, draft_id: UUID) -> HttpResponse:
 
 @content_security_policy
 @login_required
-@require_POST
+@post_only
 def decide(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     try:
         draft = _draft_for_review(request, draft_id)
@@ -151,7 +152,7 @@ def _decided(decision: Decision) -> str:
 
 @content_security_policy
 @login_required
-@require_POST
+@post_only
 def release(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     try:
         draft = _draft_for_review(request, draft_id)
@@ -167,7 +168,7 @@ def release(request: HttpRequest, draft_id: UUID) -> HttpResponse:
 
 @content_security_policy
 @login_required
-@require_POST
+@post_only
 def renew(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     try:
         draft = _draft_for_review(request, draft_id)
@@ -184,7 +185,7 @@ def renew(request: HttpRequest, draft_id: UUID) -> HttpResponse:
 
 @content_security_policy
 @login_required
-@require_POST
+@post_only
 def flag_source(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     try:
         draft = _draft_for_review(request, draft_id)
@@ -244,7 +245,7 @@ def _source_name(draft: Draft, source_id: str) -> str:
 
 @content_security_policy
 @login_required
-@require_POST
+@post_only
 def mark_golden(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     try:
         draft = _draft_for_review(request, draft_id)

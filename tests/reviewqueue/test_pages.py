@@ -281,6 +281,12 @@ def test_pages_answer_get_or_post_only(claims):
     assert adjuster.get("/queues/claims-standard/claim/").status_code == 405
     assert adjuster.get(f"/drafts/{draft.pk}/decide/").status_code == 405
     assert adjuster.post(f"/drafts/{draft.pk}/").status_code == 405
+    # A reloaded or pasted action address says so and links back, instead of a blank page.
+    page = adjuster.get(f"/drafts/{draft.pk}/decide/")
+    assert "Nothing was done" in text(page)
+    assert f'href="/drafts/{draft.pk}/"' in page.content.decode()
+    assert 'href="/"' in adjuster.get("/queues/claims-standard/claim/").content.decode()
+    assert Draft.objects.get(pk=draft.pk).status == "queued"
 
 
 def test_markup_in_a_draft_is_shown_as_text(claims):
