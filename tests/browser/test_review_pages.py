@@ -90,7 +90,8 @@ def test_an_edit_without_a_category_shows_the_error_and_keeps_the_text(page, cla
     page.get_by_label("Text", exact=True).fill("A better summary.")
     page.get_by_role("button", name="Submit decision").click()
 
-    expect(page.get_by_text("An error category is required to edit.")).to_be_visible()
+    form = page.get_by_test_id("decision-form")
+    expect(form.get_by_text("An error category is required to edit.")).to_be_visible()
     expect(page.get_by_label("Text", exact=True)).to_have_value("A better summary.")
     expect(page.get_by_label("Edit: approve with my changes")).to_be_checked()
     page.screenshot(path="/tmp/rq-review-error.png", full_page=True)

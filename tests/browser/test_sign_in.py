@@ -47,13 +47,13 @@ def test_an_adjuster_signs_in_and_sees_only_the_standard_claims_queue(page, live
     headers = page.get_by_test_id("queues").locator("thead th").all_inner_texts()
     assert headers == [
         "Queue",
-        "Workflow",
+        "Next",
         "Waiting",
         "In review",
         "Oldest due",
         "SLA",
         "Approvals",
-        "Next",
+        "Workflow",
         "You may",
     ]
     assert visible_queues(page) == {"claims-standard": "view and review"}
