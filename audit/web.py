@@ -48,7 +48,10 @@ PROBLEMS = {
     "entry_missing": "A sealed entry is gone (it was deleted).",
     "broken_link": "A seal does not follow the hash before it (the chain was re-linked).",
     "entry_altered": "An entry no longer matches its hash (it was changed).",
-    "checkpoint_mismatch": "The chain no longer holds a recorded checkpoint (rewritten or cut).",
+    "checkpoint_mismatch": "The chain does not hold this checkpoint: either it was mistyped, or "
+    "the log was rewritten or cut after it was taken. Compare it with the copy you keep.",
+    "entry_not_in_chain": "An entry lies behind the sealer but was never sealed: it was written "
+    "behind the application's back.",
     "unsealed_entries": "Entries waited too long to be sealed (is the sealer running?).",
 }
 

@@ -213,8 +213,8 @@ def test_verifying_a_tampered_chain_names_the_altered_entry(demo):
     page = text(response)
     position = AuditSeal.objects.get(entry_id=ids[1]).position
     assert "Chain broken." in page and "An entry no longer matches its hash" in page
-    assert f'<a href="/audit/{ids[1]}/">#{ids[1]}</a>, position {position}.' in page
-    assert f"intact for its first {position - 1} entries" in page
+    assert f'entry <a href="/audit/{ids[1]}/">#{ids[1]}</a>, chain position {position}.' in page
+    assert f"links up for its first {position - 1} entries" in page
 
 
 def test_verifying_against_a_checkpoint_kept_elsewhere(demo):
@@ -226,7 +226,8 @@ def test_verifying_against_a_checkpoint_kept_elsewhere(demo):
     assert auditor.post("/audit/verify/", {"checkpoint": kept}).context["report"].ok
     forged = auditor.post("/audit/verify/", {"checkpoint": f"1:{'0' * 64}"})
     assert forged.context["report"].problem == "checkpoint_mismatch"
-    assert "The chain no longer holds a recorded checkpoint" in text(forged)
+    assert "Checkpoint not matched." in text(forged) and "mistyped" in text(forged)
+    assert "Chain broken." not in text(forged)
     malformed = auditor.post("/audit/verify/", {"checkpoint": "12:short"})
     assert malformed.status_code == 400 and "POSITION:HASH" in text(malformed)
 
