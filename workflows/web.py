@@ -89,6 +89,9 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         )
         for category in metrics["error_categories"]:
             category["examples"] = examples[category["category"]]
+    labels = dict(workflow.error_categories.values_list("slug", "label"))
+    for category in metrics["error_categories"]:  # as reviewers see them
+        category["label"] = labels.get(category["category"], category["category"])
     callbacks = (
         CallbackDelivery.objects.filter(workflow=workflow)
         .select_related("draft")

@@ -37,7 +37,7 @@ def test_an_owner_reads_the_dashboard(page, live_server, claims, problems):
 
     categories.locator("tr", has_text="tone").get_by_role("link", name="example 1").click()
     expect(page.get_by_test_id("final-text")).to_have_text("Better.")
-    expect(page.get_by_test_id("decision")).to_contain_text("tone")
+    expect(page.get_by_test_id("decision")).to_contain_text("error category: Tone")
     page.screenshot(path="/tmp/rq-owner-draft.png", full_page=True)
     page.go_back()
 

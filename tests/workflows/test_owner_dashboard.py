@@ -31,7 +31,9 @@ def test_the_owner_sees_the_figures_of_the_period(fresh):  # noqa: F811
     assert 'data-figure="received">4<' in html
     assert 'data-figure="decided">3<' in html
     assert 'data-figure="acceptance">66.7 %<' in html
-    assert "hallucinated_fact" in html and "coverage unclear" in html
+    assert (
+        ">Hallucinated fact<" in html and "coverage unclear" in html
+    )  # labels, as reviewers see them
     assert "Switch auto-approval on" in html  # owners may act
     assert page["Content-Security-Policy"].startswith("default-src 'self'")
 
@@ -132,7 +134,7 @@ def test_owners_read_a_decided_draft_of_their_workflow_and_nothing_else(fresh): 
     page = signed_in("claims_owner").get(path)
     assert page.status_code == 200
     html = page.content.decode()
-    assert "The human text." in html and edited.content in html and "<b>tone</b>" in html
+    assert "The human text." in html and edited.content in html and "<b>Tone</b>" in html
 
     assert signed_in("admin").get(path).status_code == 200
     assert signed_in("finance_owner").get(path).status_code == 403
