@@ -45,6 +45,7 @@ def test_an_owner_reads_the_dashboard(page, live_server, claims, problems):
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_test_id("series").locator("thead")).to_contain_text("Week of")
 
-    page.get_by_role("button", name="Switch auto-approval on").click()
-    expect(page.get_by_test_id("messages")).to_contain_text("Auto-approval not switched on")
+    # Not earned: the switch says why instead of offering a click that can only be refused.
+    expect(page.get_by_role("button", name="Switch auto-approval on")).to_be_disabled()
+    expect(page.get_by_test_id("not-earned")).to_contain_text("human decisions on low drafts")
     expect(page.get_by_test_id("automation-state")).to_have_text("off")

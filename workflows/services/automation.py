@@ -70,6 +70,9 @@ def status(workflow: Workflow) -> dict:
         "qa_acceptance": str(qa_rate) if qa_rate is not None else None,
         "on_since": _iso(workflow.automation_on_since) if workflow.auto_approve_low else None,
         "revoked_by_qa_at": _iso(workflow.automation_revoked_at),
+        "not_earned_because": None
+        if workflow.auto_approve_low
+        else not_earned_because(workflow, count, rate),
     }
 
 
@@ -77,25 +80,32 @@ def _iso(moment) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def switch_on(*, workflow: Workflow, actor: Actor) -> dict:
-    count, rate = low_draft_acceptance(workflow)
+def not_earned_because(workflow: Workflow, count: int, rate: Decimal | None) -> str | None:
+    """Why auto-approval may not be switched on now (None: it may)."""
     if workflow.qa_queue is None:
-        raise NotEarned("The workflow has no QA queue for the samples; set one first.")
+        return "The workflow has no QA queue for the samples; set one first."
     if count < workflow.automation_window:
         since = (
             f" since QA results switched it off on {workflow.automation_revoked_at:%d %b %Y}"
             if workflow.automation_revoked_at
             else " so far"
         )
-        raise NotEarned(
+        return (
             f"Only {count} human decisions on low drafts{since}; "
             f"{workflow.automation_window} are needed."
         )
     if rate is None or rate < workflow.automation_threshold:
-        raise NotEarned(
+        return (
             f"Acceptance of the last {count} low drafts is {rate:.1%}; "
             f"{workflow.automation_threshold:.0%} is needed."
         )
+    return None
+
+
+def switch_on(*, workflow: Workflow, actor: Actor) -> dict:
+    count, rate = low_draft_acceptance(workflow)
+    if reason := not_earned_because(workflow, count, rate):
+        raise NotEarned(reason)
     _set(workflow, True, actor, {"low_decisions": count, "low_acceptance": str(rate)})
     return status(Workflow.objects.get(pk=workflow.pk))
 
