@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -31,7 +30,7 @@ urlpatterns = [
     path("audit/<int:entry_id>/", audit_pages.entry, name="audit-entry"),
     path("audit/verify/", audit_pages.verify_chain, name="audit-verify"),
     path("login/", signin.login, name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", signin.logout, name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("reviewqueue.api.urls")),
     path("api/v1/audit/", include("audit.urls")),

@@ -25,7 +25,10 @@ from workflows.selectors.access import workflows_with_feedback
 def home(request: HttpRequest) -> HttpResponse:
     context = {
         "queues": queue_overview(request.user),
-        "roles": sorted(group.name for group in request.user.groups.all()),
+        "roles": sorted(
+            group.name.replace("_", " ").capitalize() for group in request.user.groups.all()
+        )
+        + (["Administrator"] if request.user.is_superuser else []),
         "workflows": workflows_with_feedback(request.user),
     }
     return render(request, "home.html", context)

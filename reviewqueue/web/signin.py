@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -58,3 +59,15 @@ def client_address(request: HttpRequest) -> str:
 
 
 login = limited(auth_views.LoginView.as_view())
+
+
+class SignOut(auth_views.LogoutView):
+    """Sign out, and say so on the sign-in page it leads to."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are signed out.")
+        return response
+
+
+logout = SignOut.as_view()

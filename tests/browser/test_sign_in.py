@@ -43,7 +43,7 @@ def test_an_adjuster_signs_in_and_sees_only_the_standard_claims_queue(page, live
 
     expect(page.get_by_test_id("username")).to_have_text("adjuster")
     assert path_of(page, live_server) == "/"
-    expect(page.get_by_text("Roles:")).to_be_visible()
+    expect(page.get_by_text("Roles: Adjusters")).to_be_visible()
     headers = page.get_by_test_id("queues").locator("thead th").all_inner_texts()
     assert headers == [
         "Queue",
@@ -117,5 +117,6 @@ def test_signing_in_and_out_raises_no_page_errors_console_errors_or_dialogs(page
         assert set(visible_queues(page)) == queues, username
         page.get_by_role("button", name="Sign out").click()
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        expect(page.get_by_test_id("messages")).to_have_text("You are signed out.")
 
     assert not problems, problems
