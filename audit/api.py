@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -33,6 +34,18 @@ class IsAuditor(BasePermission):
         return user.has_perm("audit.read_audit_log")
 
 
+class _TimeRangeForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since >= until:
+            # An empty answer would look like "nothing happened"; a reversed range is a mistake.
+            self.add_error(
+                "until", forms.ValidationError("Must be after 'since'.", code="invalid_range")
+            )
+        return data
+
+
 class EntryFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor_label")
     actor_type = django_filters.CharFilter()
@@ -46,12 +59,22 @@ class EntryFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEntry
         fields = ["actor", "actor_type", "action", "workflow", "object_type", "object_id"]
+        form = _TimeRangeForm
 
 
 def filtered_entries(request):
     entries = EntryFilter(request.query_params, queryset=AuditEntry.objects.all())
     if not entries.is_valid():
-        raise exceptions.ValidationError(entries.errors)
+        # With each error's own code (invalid, invalid_range, …), not only its message.
+        raise exceptions.ValidationError(
+            {
+                name: [
+                    exceptions.ErrorDetail(" ".join(error.messages), code=error.code or "invalid")
+                    for error in errors
+                ]
+                for name, errors in entries.form.errors.as_data().items()
+            }
+        )
     return entries.qs
 
 

@@ -208,3 +208,16 @@ def test_export_of_100000_entries_streams_with_flat_memory(demo):
     assert big_size > 9 * small_size  # ten times the rows really went out
     assert big_peak < 2 * small_peak + 1_000_000  # ... in about the same memory
     assert big_peak < 16 * 1024 * 1024
+
+
+def test_a_reversed_time_range_is_a_400_not_an_empty_log(demo):
+    auditor = person_client("auditor")
+    response = auditor.get(
+        "/api/v1/audit/entries", {"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["until"][0]["code"] == "invalid_range"
+    ok = auditor.get(
+        "/api/v1/audit/entries", {"since": "2026-01-01T00:00:00Z", "until": "2026-02-01T00:00:00Z"}
+    )
+    assert ok.status_code == 200

@@ -251,3 +251,11 @@ def test_the_export_link_works_with_the_session_and_is_audited(demo):
     exported = AuditEntry.objects.filter(action="audit.exported").latest("id")
     assert exported.actor_label == "auditor"
     assert exported.data["filters"]["action"] == ["draft.withdrawn"]
+
+
+def test_a_reversed_time_range_is_named_on_the_page(demo):
+    response = signed_in("auditor").get(
+        "/audit/", {"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
+    )
+    assert response.status_code == 400
+    assert "Must be after" in text(response)
