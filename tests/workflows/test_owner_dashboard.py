@@ -65,7 +65,8 @@ def test_unknown_workflow_is_404_and_anonymous_people_are_sent_to_sign_in(demo):
 def test_a_bad_period_is_explained_and_the_default_shown(demo):
     owner = signed_in("claims_owner")
     bad = owner.get(PAGE, {"start": "someday"})
-    assert bad.status_code == 400 and "Enter a valid date." in bad.content.decode()
+    assert bad.status_code == 400 and "From: Enter a valid date." in bad.content.decode()
+    assert "Showing the default period instead" in bad.content.decode()
     backwards = owner.get(PAGE, {"start": "2026-11-20", "end": "2026-11-01"})
     assert backwards.status_code == 400
     assert "must not be after" in backwards.content.decode()
