@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from audit import events
@@ -114,10 +114,29 @@ def _live_lease_of(user: AbstractBaseUser, queue: Queue, now: datetime) -> Draft
     )
 
 
+# A draft the person gave back this recently goes to them again only if nothing else waits:
+# "Release" then "Claim next" means "another one, please".
+RELEASED_RECENTLY = timedelta(minutes=10)
+
+
 def _lock_next_candidate(queue: Queue, user: AbstractBaseUser, now: datetime) -> Draft | None:
+    released = Lease.objects.filter(
+        draft=OuterRef("pk"),
+        holder=user,
+        end_reason=Lease.End.RELEASED,
+        ended_at__gt=now - RELEASED_RECENTLY,
+    )
+    return _lock_first(queue, user, now, ~Exists(released)) or _lock_first(queue, user, now)
+
+
+def _lock_first(
+    queue: Queue, user: AbstractBaseUser, now: datetime, prefer: Q | Exists | None = None
+) -> Draft | None:
     # Never offer a second approval to the person who gave the first.
     mine_to_skip = Q(first_approver=user)
     waiting = Draft.objects.filter(queue=queue, status__in=Draft.CLAIMABLE_STATUSES)
+    if prefer is not None:
+        waiting = waiting.filter(prefer)
     expired = Draft.objects.filter(
         queue=queue, status=Draft.Status.IN_REVIEW, lease_expires_at__lte=now
     )

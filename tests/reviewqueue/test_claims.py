@@ -174,3 +174,28 @@ def test_the_queue_list_counts_drafts_with_expired_leases_as_waiting(claims, emp
     assert (standard(senior)["waiting"], standard(senior)["in_review"]) == (1, 1)
     with time_machine.travel(timezone.now() + timedelta(minutes=16)):
         assert (standard(senior)["waiting"], standard(senior)["in_review"]) == (2, 0)
+
+
+def test_claiming_after_a_release_offers_another_draft_first(claims, empty_standard):
+    first, second = make_drafts(claims, 2)
+    Draft.objects.filter(pk=first.pk).update(due_at=timezone.now() + timedelta(hours=1))
+    adjuster = person_client("adjuster")
+    assert claim(adjuster).json()["id"] == str(first.pk)  # the most urgent
+    adjuster.post(f"/api/v1/drafts/{first.pk}/release")
+    assert claim(adjuster).json()["id"] == str(second.pk)  # "another one, please"
+    adjuster.post(f"/api/v1/drafts/{second.pk}/release")
+    # Both given back: the most urgent again, rather than nothing.
+    assert claim(adjuster).json()["id"] == str(first.pk)
+    adjuster.post(f"/api/v1/drafts/{first.pk}/release")
+    # Someone else is offered the most urgent as always.
+    assert claim(person_client("senior_adjuster")).json()["id"] == str(first.pk)
+
+
+def test_a_release_stops_counting_after_ten_minutes(claims, empty_standard):
+    first, _second = make_drafts(claims, 2)
+    Draft.objects.filter(pk=first.pk).update(due_at=timezone.now() + timedelta(hours=1))
+    adjuster = person_client("adjuster")
+    claim(adjuster)
+    adjuster.post(f"/api/v1/drafts/{first.pk}/release")
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        assert claim(adjuster).json()["id"] == str(first.pk)
