@@ -60,7 +60,7 @@ def test_the_digest_shows_the_week_beside_the_one_before_with_links(demo, mailou
     owner = Client()
     owner.force_login(User.objects.get(username="claims_owner"))
     page = owner.get(urlsplit(links[0]).path)
-    assert page.status_code == 200 and "tone" in page.content.decode()
+    assert page.status_code == 200 and "<b>Tone</b>" in page.content.decode()
     html = mail.alternatives[0][0]
     assert "<b>tone</b>: 3" in html and "example 1" in html
     assert AuditEntry.objects.filter(action="workflow.digest_sent").count() == 1
