@@ -200,20 +200,17 @@ def _apply(draft: Draft, user: AbstractBaseUser, action: str, text: str, now: da
         draft.save()
         return False
 
+    if action == Action.EDIT:
+        draft.reviewed_content = text
     two_people = action in APPROVALS and draft.approvals_needed == 2
     # The first approval, or an edit in the second round: the text as it now stands still
     # needs someone else's approval, so the final text always carries two people's.
     if two_people and (draft.first_approver_id is None or action == Action.EDIT):
-        if action == Action.EDIT:
-            draft.reviewed_content = text
         clear_lease(draft)
         draft.status = Draft.Status.AWAITING_SECOND_APPROVAL
         draft.first_approver = user
         draft.save()
         return False
-
-    if action == Action.EDIT:
-        draft.reviewed_content = text
 
     clear_lease(draft)
     if action == Action.REJECT:

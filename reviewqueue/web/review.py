@@ -228,6 +228,8 @@ def _flag_fields(post, draft: Draft) -> dict[str, str]:
         return post
     try:
         index = int(post["flag_source"])
+        if index < 0:
+            raise IndexError(index)
         source_id = str(draft.sources[index].get("id"))
     except (ValueError, IndexError, AttributeError):
         return {}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from audit.actors import Actor
-from reviewqueue.api.base import APIBase, page_of
+from reviewqueue.api.base import APIBase, ErrorOut, page_of
 from reviewqueue.api.errors import APIError
 from reviewqueue.api.pagination import CursorPages
 from reviewqueue.api.permissions import IsPerson
@@ -78,7 +78,12 @@ class CallbackResend(APIBase):
     permission_classes = [IsPerson]
 
     @extend_schema(
-        operation_id="workflow_callback_resend", request=None, responses={200: CallbackOut}
+        operation_id="workflow_callback_resend",
+        request=None,
+        responses={
+            200: CallbackOut,
+            409: OpenApiResponse(ErrorOut, description="draft_purged: its text is gone."),
+        },
     )
     def post(self, request, slug: str, delivery_id: str):
         workflow = access_workflow(request.user, slug, owners_only=True)

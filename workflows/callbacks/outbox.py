@@ -57,15 +57,16 @@ def enqueue(draft, event_type: str, decision=None) -> CallbackDelivery | None:
         payload=_payload(draft, event_type, decision, now),
         next_attempt_at=now,
         created_at=now,
-    )
-    if gone is not None:
         # The receiver said 410 Gone: the event is kept (an owner may send it again), not sent.
-        delivery.status = CallbackDelivery.Status.FAILED
-        delivery.last_error = (
+        status=CallbackDelivery.Status.FAILED if gone else CallbackDelivery.Status.PENDING,
+        last_error=(
             f"not sent: this URL answered 410 Gone on {gone.gone_at:%d %b %Y %H:%M} UTC; "
             "'Send again' on any of its callbacks reopens it"
-        )
-        delivery.save(update_fields=["status", "last_error"])
+            if gone
+            else ""
+        ),
+    )
+    if gone:
         _record_outcome(delivery, delivered=False, status_code=None, error=delivery.last_error)
         return delivery
     transaction.on_commit(lambda: _kick(delivery.pk), robust=True)
@@ -307,13 +308,13 @@ def resend(*, delivery: CallbackDelivery, actor: Actor) -> CallbackDelivery:
             .select_related("draft")
             .get(pk=delivery.pk)
         )
-        # The owner sends to this URL again on purpose: it is no longer treated as gone.
-        GoneEndpoint.objects.filter(workflow_id=delivery.workflow_id, url=delivery.url).delete()
         if delivery.draft.purged_at is not None:
             raise DraftPurged(
                 f"The draft's text was purged on {delivery.draft.purged_at:%d %b %Y} "
                 "(retention); its callback cannot be sent again."
             )
+        # The owner sends to this URL again on purpose: it is no longer treated as gone.
+        GoneEndpoint.objects.filter(workflow_id=delivery.workflow_id, url=delivery.url).delete()
         delivery.status = CallbackDelivery.Status.PENDING
         delivery.next_attempt_at = timezone.now()
         delivery.created_at = timezone.now()  # a new 24-hour window of retries
