@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Min, Q
-from django.utils import timezone
+from django.db.models.functions import Now
 
 from reviewqueue.models import Draft, Queue
 from reviewqueue.selectors.access import REVIEW, VIEW, queues_for
@@ -13,7 +13,7 @@ from reviewqueue.selectors.access import REVIEW, VIEW, queues_for
 def queue_overview(user: AbstractBaseUser) -> list[Queue]:
     """Queues the person may view, with `waiting` (claimable now, expired leases included),
     `in_review`, `oldest_due_at` and `may_review` set. Two queries, whatever the queue count."""
-    now = timezone.now()
+    now = Now()  # the database's clock, as for the leases themselves
     expired = Q(drafts__status=Draft.Status.IN_REVIEW, drafts__lease_expires_at__lte=now)
     _waiting = Q(drafts__status__in=Draft.CLAIMABLE_STATUSES) | expired
     live = Q(drafts__status=Draft.Status.IN_REVIEW, drafts__lease_expires_at__gt=now)

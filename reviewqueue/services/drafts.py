@@ -5,11 +5,11 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db import transaction
-from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
 from audit.services import record
+from reviewqueue import clock
 from reviewqueue.models import Draft, Lease
 from reviewqueue.services.leases import clear_lease
 from workflows.callbacks import outbox
@@ -37,7 +37,7 @@ def withdraw_draft(*, key: ProducerKey, draft_id: UUID) -> Draft:
         before = {"status": draft.status, "queue": draft.queue.slug if draft.queue else None}
         if draft.status == Draft.Status.IN_REVIEW:
             Lease.objects.filter(draft=draft, ended_at__isnull=True).update(
-                ended_at=timezone.now(), end_reason=Lease.End.WITHDRAWN
+                ended_at=clock.now(), end_reason=Lease.End.WITHDRAWN
             )
             clear_lease(draft)
         draft.status = Draft.Status.WITHDRAWN

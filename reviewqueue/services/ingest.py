@@ -16,11 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
 from audit.services import Event, record_many
+from reviewqueue import clock
 from reviewqueue.models import Draft, Queue
 from workflows.callbacks import outbox
 from workflows.models import ProducerKey, Workflow
@@ -117,7 +117,7 @@ def _receive_once(
             fresh.append(index)
 
     if fresh:
-        now = timezone.now()
+        now = clock.now()
         with transaction.atomic():
             costs = [_usd(submissions[i].data) for i in fresh]
             verdict = quotas.consume(workflow=workflow, costs=costs, now=now)

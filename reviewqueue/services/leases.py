@@ -16,11 +16,11 @@ from uuid import UUID
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
 from audit.services import record
+from reviewqueue import clock
 from reviewqueue.models import Draft, Lease, Queue
 from reviewqueue.services.errors import Conflict
 
@@ -39,7 +39,7 @@ def claim_next(*, queue: Queue, user: AbstractBaseUser) -> Claim | None:
     A person holds at most one lease per queue: claiming again returns the draft they hold.
     Callers check that `user` may review `queue`.
     """
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         _one_claim_at_a_time(user, queue)
         held = _live_lease_of(user, queue, now)
@@ -51,7 +51,7 @@ def claim_next(*, queue: Queue, user: AbstractBaseUser) -> Claim | None:
             return None
         # Time the lease from now that the row is ours: a decision that ended the previous
         # lease committed before our lock was granted, so the two can never overlap.
-        now = timezone.now()
+        now = clock.now()
         if draft.status == Draft.Status.IN_REVIEW:  # an expired lease: end it first
             _end_lease(draft, Lease.End.EXPIRED, now, Actor.system("lease expiry"))
         draft.status_before_lease = draft.status
@@ -211,7 +211,7 @@ def lock_leased_draft(draft_id: UUID, user: AbstractBaseUser) -> tuple[Draft, da
         .select_related("queue__escalation_queue", "queue__workflow", "workflow", "policy")
         .get(pk=draft_id)
     )
-    now = timezone.now()
+    now = clock.now()
     if draft.is_final:
         raise Conflict("draft_already_final", f"The draft is already {draft.status}.")
     live = (
@@ -257,7 +257,7 @@ def release_lease(*, draft_id: UUID, user: AbstractBaseUser) -> Draft:
 
 def expire_leases(*, now: datetime | None = None) -> int:
     """Return drafts whose lease ran out to their queue. Safe to run on several workers."""
-    now = now or timezone.now()
+    now = now or clock.now()
     expired = 0
     while True:
         with transaction.atomic():
@@ -279,7 +279,7 @@ def end_leases_without_permission(
     """End live leases whose holder may no longer review the draft's queue (revocation)."""
     from reviewqueue.selectors.access import REVIEW, may
 
-    now = timezone.now()
+    now = clock.now()
     leased = Draft.objects.filter(status=Draft.Status.IN_REVIEW)
     if user_ids is not None:
         leased = leased.filter(leased_by_id__in=user_ids)

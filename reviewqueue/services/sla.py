@@ -15,11 +15,11 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
 from audit.services import record
+from reviewqueue import clock
 from reviewqueue.models import Draft, Lease
 from reviewqueue.services.leases import return_to_queue
 from workflows.callbacks import outbox
@@ -31,7 +31,7 @@ SWEEPER = Actor.system("sla sweep")
 def escalate_overdue(*, now: datetime | None = None) -> int:
     """Handle every overdue draft: record the breach, and escalate it unless a reviewer holds it
     (or it has nowhere to go). Returns how many drafts were handled."""
-    now = now or timezone.now()
+    now = now or clock.now()
     overdue = Draft.objects.filter(due_at__lte=now)
     free = Q(status__in=Draft.CLAIMABLE_STATUSES) | Q(
         status=Draft.Status.IN_REVIEW, lease_expires_at__lte=now

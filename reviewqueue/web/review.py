@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from reviewqueue import clock
 from reviewqueue.models import Decision, Draft, SourceFlag
 from reviewqueue.selectors.access import REVIEW, access_draft_for_review, draft_for_person, may
 from reviewqueue.services import decisions, feedback, leases
@@ -49,7 +50,7 @@ def holds_live_lease(draft: Draft, user: AbstractBaseUser) -> bool:
         draft.status == Draft.Status.IN_REVIEW
         and draft.leased_by_id == user.pk
         and draft.lease_expires_at is not None
-        and draft.lease_expires_at > timezone.now()
+        and draft.lease_expires_at > clock.now()
     )
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 from django.contrib.auth.models import Group, User
+from django.db.models import F
 
 from audit.actors import Actor
-from reviewqueue.models import Draft
+from reviewqueue.models import Draft, Lease
 from reviewqueue.services import ingest
 from workflows.models import ProducerKey, Workflow
 from workflows.services.keys import create_producer_key
@@ -41,3 +43,15 @@ def reviewer(username: str, role: str = "senior_adjusters") -> User:
     user = User.objects.create_user(username=username, password="x")
     user.groups.add(Group.objects.get(name=role))
     return user
+
+
+def let_lease_time_pass(draft: Draft, minutes: float) -> None:
+    """As if `minutes` had passed for the draft's leases. Leases run on the database's clock,
+    which a test cannot move, so their times move back instead."""
+    back = timedelta(minutes=minutes)
+    Draft.objects.filter(pk=draft.pk, lease_expires_at__isnull=False).update(
+        lease_started_at=F("lease_started_at") - back, lease_expires_at=F("lease_expires_at") - back
+    )
+    leases = Lease.objects.filter(draft=draft)
+    leases.update(started_at=F("started_at") - back, expires_at=F("expires_at") - back)
+    leases.filter(ended_at__isnull=False).update(ended_at=F("ended_at") - back)

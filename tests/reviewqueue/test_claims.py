@@ -10,11 +10,12 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from reviewqueue import clock
 from reviewqueue.models import Draft, Lease, Queue
 from reviewqueue.services.leases import expire_leases
 from tests.conftest import person_client
 from tests.reviewqueue.helpers import error_code
-from tests.reviewqueue.review_helpers import make_drafts
+from tests.reviewqueue.review_helpers import let_lease_time_pass, make_drafts
 
 pytestmark = pytest.mark.django_db
 
@@ -84,12 +85,12 @@ def test_an_expired_lease_makes_the_draft_claimable_again(claims, empty_standard
     assert claim(adjuster).json()["id"] == str(draft.pk)
     assert claim(senior).status_code == 204
 
-    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
-        taken = claim(senior)
-        assert taken.json()["id"] == str(draft.pk)
-        late = adjuster.post(
-            f"/api/v1/drafts/{draft.pk}/decisions", {"action": "approve"}, format="json"
-        )
+    let_lease_time_pass(draft, minutes=16)
+    taken = claim(senior)
+    assert taken.json()["id"] == str(draft.pk)
+    late = adjuster.post(
+        f"/api/v1/drafts/{draft.pk}/decisions", {"action": "approve"}, format="json"
+    )
     assert late.status_code == 409
     assert error_code(late) == "no_live_lease"
     assert AuditEntry.objects.filter(action="lease.expired", object_id=str(draft.pk)).exists()
@@ -103,20 +104,22 @@ def test_the_reaper_returns_expired_drafts_to_their_queue(claims, empty_standard
         queue=empty_standard
     )  # an escalated draft waiting here
     claim(person_client("adjuster"))
-    assert expire_leases(now=timezone.now() + timedelta(minutes=16)) == 1
+    assert expire_leases() == 0  # still live
+    let_lease_time_pass(draft, minutes=16)
+    assert expire_leases() == 1
     draft.refresh_from_db()
     assert draft.status == "escalated"  # back to what it was waiting as
     assert draft.leased_by is None
-    assert expire_leases(now=timezone.now() + timedelta(minutes=16)) == 0
+    assert expire_leases() == 0
 
 
 def test_renewing_extends_the_lease(claims, empty_standard):
     [draft] = make_drafts(claims, 1)
     adjuster = person_client("adjuster")
     claim(adjuster)
-    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
-        response = adjuster.post(f"/api/v1/drafts/{draft.pk}/lease")
-        renewed_at = timezone.now()
+    let_lease_time_pass(draft, minutes=10)
+    response = adjuster.post(f"/api/v1/drafts/{draft.pk}/lease")
+    renewed_at = clock.now()
     assert response.status_code == 200
     draft.refresh_from_db()
     assert abs(draft.lease_expires_at - (renewed_at + timedelta(minutes=15))) < timedelta(seconds=5)
@@ -164,7 +167,7 @@ def test_claim_on_a_queue_one_may_not_view_is_404_like_a_missing_queue(claims):
 
 def test_the_queue_list_counts_drafts_with_expired_leases_as_waiting(claims, empty_standard):
     make_drafts(claims, 2)
-    claim(person_client("adjuster"))
+    held = claim(person_client("adjuster")).json()["id"]
 
     def standard(client):
         queues = client.get("/api/v1/queues").json()["results"]
@@ -172,8 +175,8 @@ def test_the_queue_list_counts_drafts_with_expired_leases_as_waiting(claims, emp
 
     senior = person_client("senior_adjuster")
     assert (standard(senior)["waiting"], standard(senior)["in_review"]) == (1, 1)
-    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
-        assert (standard(senior)["waiting"], standard(senior)["in_review"]) == (2, 0)
+    let_lease_time_pass(Draft.objects.get(pk=held), minutes=16)
+    assert (standard(senior)["waiting"], standard(senior)["in_review"]) == (2, 0)
 
 
 def test_claiming_after_a_release_offers_another_draft_first(claims, empty_standard):
@@ -197,5 +200,25 @@ def test_a_release_stops_counting_after_ten_minutes(claims, empty_standard):
     adjuster = person_client("adjuster")
     claim(adjuster)
     adjuster.post(f"/api/v1/drafts/{first.pk}/release")
-    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
-        assert claim(adjuster).json()["id"] == str(first.pk)
+    let_lease_time_pass(first, minutes=11)
+    assert claim(adjuster).json()["id"] == str(first.pk)
+
+
+@pytest.mark.parametrize("server_clock_off_by", [timedelta(minutes=20), timedelta(minutes=-20)])
+def test_leases_run_on_the_database_clock_whatever_the_web_servers_clock_says(
+    claims, empty_standard, server_clock_off_by
+):
+    """Web servers' clocks drift apart; a lease must end at the same moment for all of them."""
+    [draft] = make_drafts(claims, 1)
+    adjuster, senior = person_client("adjuster"), person_client("senior_adjuster")
+    assert claim(adjuster).json()["id"] == str(draft.pk)
+    with time_machine.travel(timezone.now() + server_clock_off_by):
+        # A fast clock does not end the lease early for the next reviewer...
+        assert claim(senior).status_code == 204
+        draft.refresh_from_db()
+        assert abs(draft.lease_expires_at - (clock.now() + timedelta(minutes=15))) < timedelta(
+            seconds=30
+        )
+        let_lease_time_pass(draft, minutes=16)
+        # ...and a slow one does not keep an expired lease alive.
+        assert claim(senior).json()["id"] == str(draft.pk)
