@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from audit import events
 from audit.actors import Actor
+from audit.checkpoints import parse_checkpoint
 from audit.exports import csv_lines, jsonl_lines
 from audit.models import AuditEntry
 from audit.sealing import seal_pending
@@ -201,11 +202,11 @@ class Verify(APIBase):
     def get(self, request):
         wanted = None
         if request.query_params.get("checkpoint"):
-            position, _, digest = request.query_params["checkpoint"].partition(":")
-            if not position.isdigit() or len(digest) != 64:
+            try:
+                wanted = parse_checkpoint(request.query_params["checkpoint"])
+            except ValueError as error:
                 raise exceptions.ValidationError(
-                    {"checkpoint": [exceptions.ErrorDetail("POSITION:HASH", code="invalid")]}
-                )
-            wanted = (int(position), digest)
+                    {"checkpoint": [exceptions.ErrorDetail(str(error), code="invalid")]}
+                ) from None
         seal_pending()
         return Response(verify(checkpoint=wanted).as_dict())

@@ -14,6 +14,22 @@ from audit.models import AuditCheckpoint
 from audit.sealing import head, seal_pending
 from audit.services import record
 
+MAX_POSITION = 2**63 - 1
+
+
+def parse_checkpoint(text: str) -> tuple[int, str]:
+    """POSITION:HASH as printed in the checkpoint mail; ValueError saying how to write it."""
+    position, _, digest = text.strip().partition(":")
+    digest = digest.lower()
+    if (
+        not position.isdigit()
+        or not 0 < int(position) <= MAX_POSITION
+        or len(digest) != 64
+        or any(c not in "0123456789abcdef" for c in digest)
+    ):
+        raise ValueError("Write it as POSITION:HASH (a position and the 64-character hash).")
+    return int(position), digest
+
 
 def auditor_emails() -> list[str]:
     holders = User.objects.filter(

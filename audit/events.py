@@ -36,6 +36,7 @@ LOGIN_SUCCEEDED = "auth.login"
 LOGIN_FAILED = "auth.login_failed"
 AUDIT_EXPORTED = "audit.exported"
 AUDIT_CHECKPOINT = "audit.checkpoint_recorded"
+AUDIT_VERIFIED = "audit.verified"
 CALLBACK_DELIVERED = "callback.delivered"
 CALLBACK_FAILED = "callback.failed"
 CALLBACK_RESENT = "callback.resent"
@@ -82,6 +83,7 @@ REGISTERED: dict[str, str] = {
     LOGIN_FAILED: "A sign-in failed.",
     AUDIT_EXPORTED: "Someone downloaded an export of the audit log (with its filters).",
     AUDIT_CHECKPOINT: "The chain's head was recorded as a checkpoint and mailed to auditors.",
+    AUDIT_VERIFIED: "The whole chain was checked (asked for by an auditor or nightly): the result.",
     CALLBACK_DELIVERED: "A producer's callback was delivered (2xx).",
     CALLBACK_FAILED: "A producer's callback failed for good (24 hours of retries, 410, refused).",
     CALLBACK_RESENT: "An owner asked for a callback to be sent again.",

@@ -78,3 +78,35 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.position} {self.head_hash[:12]}"
+
+
+class VerificationRun(models.Model):
+    """One verification of the whole chain: asked for by an auditor (it runs on a worker, so a
+    long log never holds a web request) or run nightly. Its result is also an audit entry."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        FINISHED = "finished"
+
+    requested_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )  # none: the nightly run
+    checkpoint = models.CharField(max_length=100, blank=True)  # POSITION:HASH kept elsewhere
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)  # the worker's last sign of life
+    checked = models.BigIntegerField(default=0)  # entries checked so far
+    finished_at = models.DateTimeField(null=True, blank=True)
+    report = models.JSONField(null=True, blank=True)  # verification.Report.as_dict()
+
+    class Meta:
+        indexes = [models.Index(fields=["-requested_at"], name="audit_verification_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"verification {self.pk} ({self.status})"
+
+    @property
+    def ok(self) -> bool | None:
+        return None if self.report is None else bool(self.report.get("ok"))

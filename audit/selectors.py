@@ -1,4 +1,5 @@
-"""The read side of the auditor's pages: keyset pages of entries, one entry, the chain's state."""
+"""The read side of the auditor's pages: keyset pages of entries, one entry, the chain's state,
+its verifications."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from audit.models import AuditCheckpoint, AuditEntry
+from audit.models import AuditCheckpoint, AuditEntry, VerificationRun
 
 
 @dataclass(frozen=True)
@@ -33,3 +34,12 @@ def entry_with_seal(entry_id: int) -> AuditEntry | None:
 
 def latest_checkpoint() -> AuditCheckpoint | None:
     return AuditCheckpoint.objects.order_by("-created_at", "-id").first()
+
+
+def verifications() -> QuerySet[VerificationRun]:
+    """Newest first."""
+    return VerificationRun.objects.select_related("requested_by").order_by("-requested_at", "-id")
+
+
+def latest_verification() -> VerificationRun | None:
+    return verifications().first()

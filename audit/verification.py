@@ -10,6 +10,7 @@ longer than RQ_AUDIT_MAX_UNSEALED_SECONDS.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, timedelta
 from types import SimpleNamespace
@@ -45,8 +46,15 @@ class Report:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
-def verify(*, checkpoint: tuple[int, str] | None = None, chunk: int = 5000) -> Report:
-    """Walk the chain from the genesis; `checkpoint` = (position, hash) kept outside the DB."""
+def verify(
+    *,
+    checkpoint: tuple[int, str] | None = None,
+    chunk: int = 5000,
+    on_progress: Callable[[int], None] | None = None,
+    every: int = 100_000,
+) -> Report:
+    """Walk the chain from the genesis; `checkpoint` = (position, hash) kept outside the DB.
+    `on_progress(entries checked)` is called every `every` entries."""
     previous, expected = GENESIS, 1
     hashes_at: dict[int, str] = {}
     # Every checkpoint is checked on its own: one kept outside the database must hold even where
@@ -91,6 +99,8 @@ def verify(*, checkpoint: tuple[int, str] | None = None, chunk: int = 5000) -> R
         if position in positions:
             hashes_at[position] = stored_hash
         previous, expected = stored_hash, expected + 1
+        if on_progress and position % every == 0:
+            on_progress(position)
     count = expected - 1
     for position, wanted_hash in sorted(wanted):
         if hashes_at.get(position) != wanted_hash:

@@ -1,4 +1,5 @@
-"""The auditor's pages: the log (filtered, keyset pages), one entry in full, and verification.
+"""The auditor's pages: the log (filtered, keyset pages) and one entry in full (verification:
+audit/verification_pages.py).
 
 Server-rendered, no script. Only auditors (the global read_audit_log permission) and superusers
 read them, the same people as audit.api.IsAuditor lets through; everyone else gets 403.
@@ -21,11 +22,16 @@ from django.views.decorators.http import require_safe
 
 from audit import events
 from audit.api import EntryFilter
+from audit.forms import VerifyForm
 from audit.models import AuditEntry
-from audit.sealing import head, seal_pending
-from audit.selectors import EntryPage, entry_page, entry_with_seal, latest_checkpoint
-from audit.verification import verify
-from reviewqueue.web.navigation import post_only
+from audit.sealing import head
+from audit.selectors import (
+    EntryPage,
+    entry_page,
+    entry_with_seal,
+    latest_checkpoint,
+    latest_verification,
+)
 from reviewqueue.web.security import content_security_policy
 
 PAGE_SIZE = 50
@@ -41,18 +47,6 @@ _LABELS = {
     "object_id": ("Object id", ""),
     "since": ("Since", "ISO time, e.g. 2025-03-01T00:00Z"),
     "until": ("Until (excluded)", "ISO time"),
-}
-
-PROBLEMS = {
-    "missing_position": "A position is missing from the chain (a seal was removed).",
-    "entry_missing": "A sealed entry is gone (it was deleted).",
-    "broken_link": "A seal does not follow the hash before it (the chain was re-linked).",
-    "entry_altered": "An entry no longer matches its hash (it was changed).",
-    "checkpoint_mismatch": "The chain does not hold this checkpoint: either it was mistyped, or "
-    "the log was rewritten or cut after it was taken. Compare it with the copy you keep.",
-    "entry_not_in_chain": "An entry lies behind the sealer but was never sealed: it was written "
-    "behind the application's back.",
-    "unsealed_entries": "Entries waited too long to be sealed (is the sealer running?).",
 }
 
 
@@ -81,23 +75,6 @@ class LogFilter(EntryFilter):
         self.form.fields["before"].label = "Page (entries before id)"
 
 
-class VerifyForm(forms.Form):
-    checkpoint = forms.CharField(
-        required=False,
-        label="Checkpoint you kept (optional)",
-        widget=forms.TextInput(attrs={"placeholder": "POSITION:HASH from the checkpoint mail"}),
-    )
-
-    def clean_checkpoint(self) -> tuple[int, str] | None:
-        value = self.cleaned_data["checkpoint"].strip()
-        if not value:
-            return None
-        position, _, digest = value.partition(":")
-        if not position.isdigit() or not 0 < int(position) <= _MAX_ID or len(digest) != 64:
-            raise forms.ValidationError("Write it as POSITION:HASH (the 64-character hash).")
-        return int(position), digest.lower()
-
-
 def may_read_audit_log(user: Any) -> bool:
     """IsAuditor's rule for a signed-in person: superusers hold every permission."""
     return user.is_authenticated and user.has_perm("audit.read_audit_log")
@@ -118,29 +95,9 @@ def auditor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 @require_safe
 @auditor_required
 def log(request: HttpRequest) -> HttpResponse:
-    context = _log_context(request.GET)
+    context = log_context(request.GET)
     status = 400 if context["filters"].errors else 200
     return render(request, "audit/log.html", context, status=status)
-
-
-@content_security_policy
-@login_required
-@post_only
-@auditor_required
-def verify_chain(request: HttpRequest) -> HttpResponse:
-    form = VerifyForm(request.POST)
-    if not form.is_valid():
-        context = {**_log_context(QueryDict()), "verify_form": form}
-        return render(request, "audit/log.html", context, status=400)
-    seal_pending()  # as the API does: entries written a moment ago are part of what is checked
-    report = verify(checkpoint=form.cleaned_data["checkpoint"])
-    context = {
-        **_log_context(QueryDict()),
-        "verify_form": form,
-        "report": report,
-        "problem": PROBLEMS.get(report.problem or "", report.problem),
-    }
-    return render(request, "audit/log.html", context)
 
 
 @content_security_policy
@@ -161,7 +118,7 @@ def entry(request: HttpRequest, entry_id: int) -> HttpResponse:
     return render(request, "audit/entry.html", context)
 
 
-def _log_context(query: QueryDict) -> dict[str, Any]:
+def log_context(query: QueryDict) -> dict[str, Any]:
     filters = LogFilter(query, queryset=AuditEntry.objects.all())
     page = entry_page(filters.qs, size=PAGE_SIZE) if filters.is_valid() else EntryPage([], None)
     kept = {name: query[name] for name in FILTERS if query.get(name)}
@@ -178,6 +135,7 @@ def _log_context(query: QueryDict) -> dict[str, Any]:
         "head": head(),
         "checkpoint": latest_checkpoint(),
         "verify_form": VerifyForm(),
+        "verification": latest_verification(),
     }
 
 

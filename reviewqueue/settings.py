@@ -307,6 +307,14 @@ CELERY_BEAT_SCHEDULE = {
     "seal-audit-log": {"task": "audit.seal", "schedule": RQ_AUDIT_SEAL_SECONDS},
     "sweep-callbacks": {"task": "workflows.sweep_callbacks", "schedule": RQ_CALLBACK_SWEEP_SECONDS},
     "audit-checkpoint": {"task": "audit.checkpoint", "schedule": crontab(hour=0, minute=5)},
+    "audit-verify-nightly": {
+        "task": "audit.verify_nightly",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    "start-unclaimed-verifications": {
+        "task": "audit.start_unclaimed_verifications",
+        "schedule": 30,
+    },
     "metrics-rollup": {
         "task": "workflows.roll_up_metrics",
         "schedule": crontab(hour=1, minute=15),

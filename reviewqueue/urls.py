@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from audit import verification_pages
 from audit import web as audit_pages
 from reviewqueue import ops, views
 from reviewqueue.web import inbox, review, signin
@@ -28,7 +29,13 @@ urlpatterns = [
     ),
     path("audit/", audit_pages.log, name="audit-log"),
     path("audit/<int:entry_id>/", audit_pages.entry, name="audit-entry"),
-    path("audit/verify/", audit_pages.verify_chain, name="audit-verify"),
+    path("audit/verify/", verification_pages.request_verification, name="audit-verify"),
+    path("audit/verifications/", verification_pages.verification_list, name="audit-verifications"),
+    path(
+        "audit/verifications/<int:run_id>/",
+        verification_pages.verification,
+        name="audit-verification",
+    ),
     path("login/", signin.login, name="login"),
     path("logout/", signin.logout, name="logout"),
     path("admin/", admin.site.urls),

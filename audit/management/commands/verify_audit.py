@@ -1,8 +1,10 @@
 import json
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.sealing import seal_pending
+from audit.checkpoints import parse_checkpoint
+from audit.sealing import head, seal_pending
 from audit.verification import verify
 
 
@@ -16,18 +18,36 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-seal", action="store_true", help="do not seal pending first")
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument(
+            "--progress-every",
+            type=int,
+            default=100_000,
+            metavar="N",
+            help="report progress on stderr every N entries (default 100000)",
+        )
 
     def handle(self, *args, checkpoint, no_seal, **options):
         wanted = None
         if checkpoint:
-            position, _, digest = checkpoint.partition(":")
-            if not position.isdigit() or len(digest) != 64:
-                raise CommandError("--checkpoint takes POSITION:HASH, e.g. 1042:3fa9…(64 hex)")
-            wanted = (int(position), digest)
+            try:
+                wanted = parse_checkpoint(checkpoint)
+            except ValueError as error:
+                raise CommandError(f"--checkpoint: {error}") from None
         if not no_seal:
             self.stderr.write(f"Sealed {seal_pending()} pending entries.")
-        self.stderr.write("Verifying the audit chain…")
-        report = verify(checkpoint=wanted)
+        total = head().position
+        self.stderr.write(f"Verifying the audit chain ({total} sealed entries)…")
+        started = time.monotonic()
+
+        def progress(checked: int) -> None:
+            rate = checked / max(time.monotonic() - started, 1e-6)
+            left = (total - checked) / rate if rate else 0
+            self.stderr.write(
+                f"  {checked} of {total} checked ({checked / total:.0%}, {rate:,.0f}/s, "
+                f"about {left:.0f} s left)"
+            )
+
+        report = verify(checkpoint=wanted, on_progress=progress, every=options["progress_every"])
         if options["json"]:
             self.stdout.write(_json(report.as_dict()))
         elif report.ok:
