@@ -3,7 +3,7 @@ callbacks with a re-send, and the earned-automation switch. Auditors see it read
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
 from django import forms
@@ -22,7 +22,7 @@ from workflows.callbacks import outbox
 from workflows.models import CallbackDelivery, Workflow
 from workflows.selectors.access import OWNER, feedback_role
 from workflows.selectors.examples import category_examples
-from workflows.selectors.metrics import Period, workflow_metrics
+from workflows.selectors.metrics import EARLIEST, LATEST, OUT_OF_RANGE, Period, workflow_metrics
 from workflows.selectors.sources import source_report
 from workflows.services import automation
 
@@ -37,6 +37,12 @@ class PeriodForm(forms.Form):
     bucket = forms.ChoiceField(
         choices=[("day", "by day"), ("week", "by week")], required=False, initial="day"
     )
+
+    def clean_start(self):
+        return _in_range(self.cleaned_data["start"])
+
+    def clean_end(self):
+        return _in_range(self.cleaned_data["end"])
 
     def clean(self):
         data = super().clean()
@@ -54,6 +60,12 @@ class PeriodForm(forms.Form):
         end = min(datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC), timezone.now())
         end = max(end, start + timedelta(microseconds=1))  # a period starting in the future
         return Period(start, end, data.get("bucket") or "day")
+
+
+def _in_range(day: date | None) -> date | None:
+    if day is not None and not EARLIEST.date() <= day < LATEST.date():
+        raise forms.ValidationError(OUT_OF_RANGE, code="out_of_range")
+    return day
 
 
 def _workflow_for(request: HttpRequest, slug: str) -> tuple[Workflow, str | None]:
@@ -104,6 +116,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "period": period,
         "last_day": (period.end - timedelta(microseconds=1)).date(),
+        "not_begun": period.start > timezone.now(),
         "m": metrics,
         "sources": source_report(workflow, limit=10),
         "automation": automation.status(workflow),

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -28,9 +29,43 @@ class Queue(models.Model):
     class Meta:
         ordering = ["slug"]
         permissions = [("review_queue", "Can claim and decide drafts in the queue")]
+        constraints = [
+            # A zero SLA breaches every draft on arrival; a lease that ends when it starts
+            # leaves a reviewer who claimed nothing they may decide.
+            models.CheckConstraint(
+                condition=models.Q(sla__gt=timedelta(0)), name="queue_sla_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lease_duration__gte=timedelta(minutes=1)),
+                name="queue_lease_at_least_a_minute",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(escalation_queue=models.F("pk")),
+                name="queue_not_its_own_escalation",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.slug
+
+    def clean(self) -> None:
+        """What the admin form checks before saving (the database refuses the rest too)."""
+        problems = {}
+        if self.sla is not None and self.sla <= timedelta(0):
+            problems["sla"] = "The SLA must be longer than zero."
+        if self.lease_duration is not None and self.lease_duration < timedelta(minutes=1):
+            problems["lease_duration"] = "A lease must last at least a minute."
+        escalation = self.escalation_queue
+        if escalation is not None:
+            if self.pk is not None and escalation.pk == self.pk:
+                problems["escalation_queue"] = "A queue cannot escalate to itself."
+            elif self.workflow_id is not None and escalation.workflow_id != self.workflow_id:
+                problems["escalation_queue"] = (
+                    "Choose a queue of the same workflow: its reviewers are the ones allowed "
+                    "to see this workflow's drafts."
+                )
+        if problems:
+            raise ValidationError(problems)
 
 
 # Direct foreign keys: guardian checks these with an indexed join instead of generic relations.

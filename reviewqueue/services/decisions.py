@@ -46,7 +46,7 @@ def decide(
         # Checked again under the lock: a revocation since the claim wins.
         if not may(user, REVIEW, draft.queue):
             raise NotAllowed("permission_denied", "You may no longer review this queue.")
-        if action in APPROVALS and _has_approved(draft, user):
+        if action in APPROVALS and has_approved(draft, user):
             raise NotAllowed(
                 "same_approver",
                 "You already approved this draft; the next approval must come from someone else.",
@@ -111,7 +111,7 @@ def decide(
     return decision
 
 
-def _has_approved(draft: Draft, user: AbstractBaseUser) -> bool:
+def has_approved(draft: Draft, user: AbstractBaseUser) -> bool:
     # Each person approves (or edits) a draft at most once, across escalations and rounds; the
     # database refuses a second one too (Decision's one_approval_per_person_per_draft).
     return (

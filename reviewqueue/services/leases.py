@@ -21,7 +21,7 @@ from audit import events
 from audit.actors import Actor
 from audit.services import record
 from reviewqueue import clock
-from reviewqueue.models import Draft, Lease, Queue
+from reviewqueue.models import Decision, Draft, Lease, Queue
 from reviewqueue.services.errors import Conflict
 
 REAP_BATCH = 500
@@ -132,8 +132,14 @@ def _lock_next_candidate(queue: Queue, user: AbstractBaseUser, now: datetime) ->
 def _lock_first(
     queue: Queue, user: AbstractBaseUser, now: datetime, prefer: Q | Exists | None = None
 ) -> Draft | None:
-    # Never offer a second approval to the person who gave the first.
-    mine_to_skip = Q(first_approver=user)
+    # Never offer a draft to someone who already approved or edited it (in any round or queue):
+    # it waits for another person's approval, which they cannot give.
+    approved_before = Decision.objects.filter(
+        draft=OuterRef("pk"),
+        reviewer=user,
+        action__in=[Decision.Action.APPROVE, Decision.Action.EDIT],
+    )
+    mine_to_skip = Q(first_approver=user) | Q(Exists(approved_before))
     waiting = Draft.objects.filter(queue=queue, status__in=Draft.CLAIMABLE_STATUSES)
     if prefer is not None:
         waiting = waiting.filter(prefer)

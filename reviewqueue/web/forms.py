@@ -46,6 +46,8 @@ class DecisionForm(forms.Form):
         label="Reason for escalating",
         required=False,
         max_length=2000,
+        # A textarea, not a one-line input: Enter there would submit whichever decision is chosen.
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required to escalate.",
     )
 
@@ -75,12 +77,12 @@ class DecisionForm(forms.Form):
         data = super().clean()
         action = data.get("action")
         content = data.get("content")
-        if action == Action.EDIT:
+        if action == Action.EDIT and "content" not in self.errors:  # too long: said already
             if not content or not content.strip():
                 self.add_error("content", "Write the corrected text to edit.")
             elif content == _lf(self.draft.current_content):
                 self.add_error("content", "The text is unchanged: choose “Approve as written”.")
-        if action == Action.ESCALATE and not data.get("reason", "").strip():
+        if action == Action.ESCALATE and "reason" not in self.errors and not data["reason"].strip():
             self.add_error("reason", "Say why you escalate.")
         return data
 

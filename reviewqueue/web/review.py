@@ -66,6 +66,9 @@ def _review_page(
         "draft": draft,
         "holds_lease": holds_lease,
         "may_review": may_review,
+        "approved_before": draft.approvals_needed == 2
+        and not draft.is_final
+        and decisions.has_approved(draft, request.user),
         "may_mark_golden": may_review and draft.status in Draft.DECIDED_BY_A_PERSON,
         "sources": _sources_with_flags(draft, request.user),
         "flag_reasons": SourceFlag.Reason.values,
@@ -200,7 +203,7 @@ def flag_source(request: HttpRequest, draft_id: UUID) -> HttpResponse:
             name: request.POST[name] for name in _DECISION_FIELDS if request.POST.get(name)
         }
     if not form.is_valid():
-        messages.error(request, "Choose a source and whether it is stale or wrong to flag it.")
+        messages.error(request, _flag_problem(form))
         return _review_page(request, draft, status=400)
     try:
         flag = feedback.flag_source(user=request.user, draft_id=draft.pk, **form.cleaned_data)
@@ -213,6 +216,15 @@ def flag_source(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         return refused(request, exc, draft=draft)
     messages.success(request, f"Flagged “{_source_name(draft, flag.source_id)}” as {flag.reason}.")
     return redirect("draft", draft_id=draft.pk)
+
+
+def _flag_problem(form: SourceFlagForm) -> str:
+    if "comment" in form.errors:
+        return (
+            f"The note on a flag can be at most {SourceFlagForm.base_fields['comment'].max_length}"
+            " characters: shorten it and flag the source again."
+        )
+    return "Choose a source and whether it is stale or wrong to flag it."
 
 
 _DECISION_FIELDS = ("action", "content", "error_category", "comment", "reason")

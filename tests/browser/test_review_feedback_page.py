@@ -111,9 +111,14 @@ def test_a_reviewer_flags_a_source_mid_edit_and_keeps_what_they_typed(
     )
     assert Draft.objects.get(pk=draft.pk).status == "in_review"  # nothing decided yet
 
-    # Enter in a decision field submits the decision, not a flag.
-    page.get_by_label("Reason for escalating").fill("x")
+    # Enter in a source's note or in the reason adds a line: it never decides the draft.
+    photo = page.get_by_test_id("source").filter(has_text="photo-1")
+    photo.get_by_label("Note on this source").fill("Blurry")
+    photo.get_by_label("Note on this source").press("Enter")
     page.get_by_label("Reason for escalating").press("Enter")
+    expect(photo.get_by_label("Note on this source")).to_have_value("Blurry\n")
+    assert Draft.objects.get(pk=draft.pk).status == "in_review"
+    page.get_by_role("button", name="Submit decision").click()
     expect(page.get_by_test_id("messages")).to_contain_text("Approved")
     decided = Draft.objects.get(pk=draft.pk)
     assert decided.status == "edited"

@@ -12,7 +12,7 @@ from audit.models import AuditEntry
 from reviewqueue.models import Decision, Draft, Queue
 from reviewqueue.services.decisions import decide
 from reviewqueue.services.errors import NotAllowed
-from tests.conftest import person_client
+from tests.conftest import person_client, signed_in
 from tests.reviewqueue.helpers import error_code, field_codes
 from tests.reviewqueue.review_helpers import make_drafts, reviewer
 
@@ -345,11 +345,12 @@ class TestTwoPersonApproval:
         assert edited.json()["draft_status"] == "awaiting_second_approval"
         critical.refresh_from_db()
         assert critical.first_approver.username == "senior_adjuster2"
-        # Whoever approved before approves no draft twice: they may still reject or escalate.
-        claim(first, "claims-critical")
-        refused = post_decision(first, critical.pk, action="approve")
-        assert refused.status_code == 403 and error_code(refused) == "same_approver"
-        first.post(f"/api/v1/drafts/{critical.pk}/release")
+        # Whoever approved before approves no draft twice, so it is not offered to them again
+        # (it would be a dead end: they could only be refused), and their page says why.
+        assert first.post("/api/v1/queues/claims-critical/claim").status_code == 204
+        page = signed_in("senior_adjuster").get(f"/drafts/{critical.pk}/").content.decode()
+        assert "You approved this draft in an earlier round" in page
+        assert "yours would be the second" not in page
         reviewer("senior_adjuster3")
         third = person_client("senior_adjuster3")
         claim(third, "claims-critical")

@@ -194,6 +194,33 @@ def test_an_incomplete_decision_is_a_400_next_to_its_field(claims, form, field):
     assert Draft.objects.get(pk=draft.pk).status == "in_review"
 
 
+@pytest.mark.parametrize(
+    ("form", "field", "says", "not_said"),
+    [
+        (
+            {"action": "edit", "error_category": "tone", "content": "x" * 100_001},
+            "content",
+            "at most 100000 characters",
+            "Write the corrected text",
+        ),
+        (
+            {"action": "escalate", "reason": "y" * 2001},
+            "reason",
+            "at most 2000 characters",
+            "Say why you escalate",
+        ),
+    ],
+)
+def test_text_that_is_too_long_gets_one_message_saying_so(claims, form, field, says, not_said):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    response = decide(adjuster, draft, **form)
+    assert response.status_code == 400
+    errors = response.context["form"].errors[field]
+    assert len(errors) == 1 and says in errors[0] and not_said not in text(response)
+
+
 def test_escalating_moves_the_draft_to_the_escalation_queue(claims):
     [draft] = make_drafts(claims, 1)
     adjuster = signed_in("adjuster")

@@ -109,6 +109,8 @@ def test_a_reviewer_flags_a_source_and_the_page_then_shows_the_flag(draft):
     assert "Flagged: 1 stale · you flagged this as stale" in shown
     assert shown.count('data-testid="flag-form"') == 1  # only the source not yet flagged
     assert page["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    # "Back" after a decision asks the server again instead of showing a stale lease form.
+    assert "no-store" in page["Cache-Control"]
 
 
 def test_flags_of_others_are_counted_by_reason_without_saying_they_are_yours(draft):
@@ -152,6 +154,13 @@ def test_an_unknown_source_or_bad_form_is_a_400_that_stores_nothing(draft, form)
     assert "Claim 9001 storm damage" in text(response)  # the review page, with the message
     assert not SourceFlag.objects.filter(draft=draft).exists()
     assert audit_count(draft, "draft.source_flagged") == 0
+
+
+def test_a_note_too_long_is_named_as_the_problem(draft):
+    response = flag(signed_in("adjuster"), draft.pk, comment="x" * 2001)
+    assert response.status_code == 400
+    assert "The note on a flag can be at most 2000 characters" in text(response)
+    assert "Choose a source" not in text(response)
 
 
 def test_an_unknown_source_says_the_draft_cites_no_such_source(draft):

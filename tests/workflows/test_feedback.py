@@ -105,6 +105,11 @@ def test_metrics_periods_and_buckets(fresh):
     assert owner.get(METRICS, {"bucket": "week"}).json()["series"][0]["received"] == 2
     assert owner.get(METRICS, {"bucket": "month"}).status_code == 400
     assert owner.get(METRICS, {"from": "yesterday-ish"}).status_code == 400
+    for far in ({"from": "0001-01-01", "to": "0001-01-02"}, {"to": "9999-12-31T23:59:59"}):
+        refused = owner.get(METRICS, far)
+        assert refused.status_code == 400
+        [problem] = [p for ps in refused.json()["error"]["fields"].values() for p in ps]
+        assert problem["code"] == "out_of_range"
 
 
 @pytest.mark.parametrize(

@@ -73,6 +73,18 @@ def test_a_bad_period_is_explained_and_the_default_shown(demo):
     weekly = owner.get(PAGE, {"bucket": "week"})
     assert weekly.status_code == 200 and "Week of" in weekly.content.decode()
 
+    # Dates a date input accepts but no calendar arithmetic survives: explained, not a 500.
+    for period in ({"end": "9999-12-31"}, {"start": "0001-01-01", "end": "0001-01-02"}):
+        far = owner.get(PAGE, period)
+        assert far.status_code == 400
+        assert "Choose a date from 1970-01-01 up to 2999-12-31." in far.content.decode()
+
+
+def test_a_period_that_has_not_begun_says_so(demo):
+    page = signed_in("claims_owner").get(PAGE, {"start": "2999-01-01", "end": "2999-02-01"})
+    assert page.status_code == 200
+    assert "from 1 Jan 2999 (UTC): <strong>it has not begun yet</strong>" in page.content.decode()
+
 
 def test_switching_automation_on_before_it_is_earned_changes_nothing(demo):
     before = AuditEntry.objects.filter(action="workflow.automation_changed").count()

@@ -19,7 +19,7 @@ from reviewqueue.api.permissions import IsPerson
 from reviewqueue.models import Draft
 from workflows.api.access import access_workflow
 from workflows.selectors.golden import golden_cases
-from workflows.selectors.metrics import Period, workflow_metrics
+from workflows.selectors.metrics import EARLIEST, LATEST, OUT_OF_RANGE, Period, workflow_metrics
 from workflows.selectors.sources import source_report
 from workflows.services import automation
 
@@ -34,7 +34,12 @@ def _moment(name: str, raw: str | None, default: datetime) -> datetime:
         raise exceptions.ValidationError(
             {name: [exceptions.ErrorDetail("Use an ISO date or time.", code="invalid")]}
         )
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+    moment = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+    if not EARLIEST <= moment < LATEST:
+        raise exceptions.ValidationError(
+            {name: [exceptions.ErrorDetail(OUT_OF_RANGE, code="out_of_range")]}
+        )
+    return moment
 
 
 def period_from(request, default_days: int = 30) -> Period:

@@ -3,7 +3,8 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -12,6 +13,10 @@ from reviewqueue.models.permissions import AuditedGroupPermissions, AuditedUserP
 
 def new_callback_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
+
+
+# A share or a rate: 0 to 1.
+_SHARE = [MinValueValidator(0), MaxValueValidator(1)]
 
 
 class Workflow(models.Model):
@@ -70,10 +75,12 @@ class Workflow(models.Model):
     qa_queue = models.ForeignKey(
         "reviewqueue.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    qa_sample_rate = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.100"))
+    qa_sample_rate = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.100"), validators=_SHARE
+    )
     automation_window = models.PositiveIntegerField(default=200)
     automation_threshold = models.DecimalField(
-        max_digits=4, decimal_places=3, default=Decimal("0.950")
+        max_digits=4, decimal_places=3, default=Decimal("0.950"), validators=_SHARE
     )
     qa_window = models.PositiveIntegerField(default=50)
     # When auto-approval last went on (QA samples count from then) and when QA results last
@@ -95,6 +102,24 @@ class Workflow(models.Model):
     @property
     def owners(self) -> list:
         return [u for u in (self.business_owner, self.technical_owner) if u is not None]
+
+    def clean(self) -> None:
+        """What the admin form checks before saving: the same rules as the API's."""
+        from workflows.callbacks import urls as callback_urls
+
+        problems = {}
+        if self.default_callback_url:
+            try:
+                callback_urls.check(self.default_callback_url, resolve=False)
+            except callback_urls.UnsafeCallbackURL as unsafe:
+                problems["default_callback_url"] = f"Not a URL callbacks may go to: {unsafe}."
+        if self.qa_queue is not None and self.pk and self.qa_queue.workflow_id != self.pk:
+            problems["qa_queue"] = (
+                "Choose a queue of this workflow: its reviewers are the ones allowed to see "
+                "this workflow's drafts."
+            )
+        if problems:
+            raise ValidationError(problems)
 
 
 class PolicyVersion(models.Model):

@@ -24,6 +24,13 @@ class Period:
     bucket: str  # "day" | "week"
 
 
+# Periods are asked for within these bounds: further out, date arithmetic leaves what Python and
+# PostgreSQL can represent (year 1 or 9999), and no draft was ever received there.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+OUT_OF_RANGE = "Choose a date from 1970-01-01 up to 2999-12-31."
+
+
 def daily_tallies(workflow: Workflow, start: datetime, end: datetime) -> dict[date, Tally]:
     """The tally of each day in [start, end): stored where the day is closed, else live."""
     first_whole = (start - timedelta(microseconds=1)).astimezone(UTC).date() + timedelta(days=1)
