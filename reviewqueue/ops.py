@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
@@ -23,10 +24,12 @@ from reviewqueue.models import Decision, Draft, Queue
 from workflows.models import CallbackAttempt, Workflow
 
 
+@require_safe  # GET and HEAD: probes and scrapers read, nothing else
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
+@require_safe  # GET and HEAD: probes and scrapers read, nothing else
 def readyz(request: HttpRequest) -> JsonResponse:
     checks: dict[str, str] = {}
     try:
@@ -110,6 +113,7 @@ def _may_scrape(request: HttpRequest) -> bool:
     return not settings.BEHIND_TLS_PROXY and request.META.get("REMOTE_ADDR") in ("127.0.0.1", "::1")
 
 
+@require_safe  # GET and HEAD: probes and scrapers read, nothing else
 def metrics(request: HttpRequest) -> HttpResponse:
     if not _may_scrape(request):
         return JsonResponse(

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "reviewqueue.middleware.RequestIdMiddleware",
+    "reviewqueue.middleware.UnstorablePathMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -184,6 +185,8 @@ BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 
 # Sign-in attempts (reviewqueue/web/signin.py), counted in the cache like the API throttles.
+# Refusals written to the audit log per caller and minute (more are log lines only).
+RQ_DENIALS_LOGGED_PER_MINUTE = _positive_int("RQ_DENIALS_LOGGED_PER_MINUTE", 60)
 RQ_SIGNIN_RATE_PER_CLIENT = env.str("RQ_SIGNIN_RATE_PER_CLIENT", default="30/m")
 RQ_SIGNIN_RATE_PER_USERNAME = env.str("RQ_SIGNIN_RATE_PER_USERNAME", default="10/m")
 RATELIMIT_FAIL_OPEN = True  # Redis down: sign-in still works (the cache fails open, see CACHES)

@@ -9,6 +9,7 @@ from reviewqueue.web import inbox, review, signin
 from workflows import web as owner
 
 admin.site.login = signin.limited(admin.site.login)
+SAFE = ["get", "head"]
 
 urlpatterns = [
     path("", inbox.home, name="home"),
@@ -42,12 +43,18 @@ urlpatterns = [
     path("api/v1/", include("reviewqueue.api.urls")),
     path("api/v1/audit/", include("audit.urls")),
     path("api/v1/workflows/", include("workflows.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Read only: OPTIONS on the docs would render their template for a metadata answer.
+    path("api/schema/", SpectacularAPIView.as_view(http_method_names=SAFE), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", http_method_names=SAFE),
+        name="api-docs",
+    ),
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
     path("metrics", ops.metrics, name="metrics"),
 ]
 
+handler400 = views.refused_request
 handler404 = views.not_found
 handler500 = views.server_error

@@ -139,3 +139,35 @@ def test_no_api_route_answers_a_method_it_does_not_offer_even_to_an_admin(demo, 
         if response.status_code not in (403, 404, 405):
             changed[f"{method.upper()} {path}"] = response.status_code
     assert changed == {}
+
+
+def test_the_public_routes_only_read(demo):
+    client = Client()
+    for path in ("/api/docs/", "/api/schema/", "/healthz", "/readyz", "/metrics"):
+        for method in ("OPTIONS", "TRACE", "POST", "DELETE"):
+            assert client.generic(method, path).status_code == 405, (method, path)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/workflows/claims-intake-summary/callbacks/%00/resend",
+        f"/api/v1/drafts/{uuid.uuid4()}/sources/a%00b/flags",
+        "/drafts/%00/",
+        "/workflows/claims-intake-summary/callbacks/%00/resend/",
+    ],
+)
+def test_a_nul_in_the_path_is_not_found_not_a_server_error(demo, path):
+    from tests.conftest import person_client
+
+    owner = person_client("claims_owner")
+    response = owner.post(path)
+    assert response.status_code == 404
+    if path.startswith("/api/"):
+        assert response.json() == {"error": {"code": "not_found", "message": "Not found."}}
+
+
+def test_an_unknown_host_on_the_api_gets_the_one_error_shape(demo):
+    response = Client().get("/api/v1/drafts", HTTP_HOST="reviewqueue.evil.example")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"

@@ -42,6 +42,19 @@ class APIBase(APIView):
     throttle_classes = [ProducerRateThrottle, PersonRateThrottle]
     max_body_bytes: int | None = None  # None: settings.RQ_MAX_DRAFT_BODY_BYTES
 
+    _throttled = False
+
+    def check_permissions(self, request):
+        # DRF checks permissions before throttles; the other way round, refusals count against
+        # the caller's rate too (each refusal also writes an audit entry).
+        super().check_throttles(request)
+        self._throttled = True
+        super().check_permissions(request)
+
+    def check_throttles(self, request):
+        if not self._throttled:
+            super().check_throttles(request)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # A NUL in a filter would reach PostgreSQL (which cannot store or compare it) or the log.

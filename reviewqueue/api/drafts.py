@@ -142,8 +142,10 @@ class DraftBatch(APIBase):
                 fields = flatten_field_errors(incoming.errors)
                 body = error_body("validation_error", "The draft has invalid fields.", fields)
                 results[index] = {"index": index, "external_id": external_id, "status": 400, **body}
-        for index, outcome in zip(positions, _receive(request, submissions), strict=True):
+        outcomes = _receive(request, submissions)
+        for index, outcome in zip(positions, outcomes, strict=True):
             results[index] = _batch_result(index, items[index]["external_id"], outcome)
+        ingest.record_refused_in_batch(key=request.auth, path=request.path, outcomes=outcomes)
         summary: dict[str, int] = {}
         for result in results:
             assert result is not None

@@ -131,6 +131,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return Response(body, status=exc.status_code, headers=headers)
 
 
+def json_400(request, exception=None) -> JsonResponse:
+    return JsonResponse(
+        error_body("bad_request", "The request cannot be served (e.g. an unknown Host header)."),
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
 def json_404(request, exception=None) -> JsonResponse:
     return JsonResponse(error_body("not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
 

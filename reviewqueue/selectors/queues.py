@@ -31,3 +31,16 @@ def queue_overview(user: AbstractBaseUser) -> list[Queue]:
     for queue in queues:
         queue.may_review = queue.pk in reviewable
     return queues
+
+
+def held_drafts(user: AbstractBaseUser) -> list[Draft]:
+    """The drafts the person holds a live lease on, soonest lease end first (the home page's
+    way back to them)."""
+    return list(
+        Draft.objects.filter(
+            status=Draft.Status.IN_REVIEW, leased_by=user, lease_expires_at__gt=Now()
+        )
+        .select_related("queue")
+        .only("id", "external_id", "title", "lease_expires_at", "queue__slug")
+        .order_by("lease_expires_at")
+    )

@@ -85,6 +85,34 @@ def receive_drafts(*, key: ProducerKey, submissions: list[Submission]) -> list[O
     raise AssertionError("unreachable")
 
 
+def record_refused_in_batch(*, key: ProducerKey, path: str, outcomes: list[Outcome]) -> None:
+    """A batch answers 200 with a refusal per item; each item the key may not send is an
+    `authz.denied` entry, as the same draft sent alone would be (audit/middleware.py)."""
+    refused = [o for o in outcomes if o.result == CONSEQUENCE_NOT_ALLOWED]
+    if not refused:
+        return
+    with transaction.atomic():
+        record_many(
+            [
+                Event(
+                    events.ACCESS_DENIED,
+                    object_type="endpoint",
+                    object_id=path[:64],
+                    workflow_slug=key.workflow.slug,
+                    data={
+                        "method": "POST",
+                        "path": path[:500],
+                        "status": 403,
+                        "code": CONSEQUENCE_NOT_ALLOWED,
+                        "batch_item": True,
+                    },
+                )
+                for _ in refused
+            ],
+            actor=Actor.producer(key),
+        )
+
+
 def _receive_once(
     key: ProducerKey,
     workflow: Workflow,

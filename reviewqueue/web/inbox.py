@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from reviewqueue.models import Queue
 from reviewqueue.selectors.access import REVIEW, access_queue
-from reviewqueue.selectors.queues import queue_overview
+from reviewqueue.selectors.queues import held_drafts, queue_overview
 from reviewqueue.services import leases
 from reviewqueue.services.errors import NotAllowed
 from reviewqueue.web.navigation import post_only
@@ -25,6 +25,7 @@ from workflows.selectors.access import workflows_with_feedback
 def home(request: HttpRequest) -> HttpResponse:
     context = {
         "queues": queue_overview(request.user),
+        "held": held_drafts(request.user),
         "roles": sorted(
             group.name.replace("_", " ").capitalize() for group in request.user.groups.all()
         )

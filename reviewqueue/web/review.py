@@ -25,7 +25,7 @@ from reviewqueue.selectors.access import REVIEW, access_draft_for_review, draft_
 from reviewqueue.services import decisions, feedback, leases
 from reviewqueue.services.errors import Invalid, ReviewRefused
 from reviewqueue.web.forms import DecisionForm
-from reviewqueue.web.navigation import post_only
+from reviewqueue.web.navigation import post_only, sign_in_first
 from reviewqueue.web.refusals import refused
 from reviewqueue.web.security import content_security_policy
 
@@ -60,7 +60,7 @@ def _review_page(
     holds_lease = holds_live_lease(draft, request.user)
     if form is None and holds_lease:
         # What the reviewer had typed when they flagged a source, given back (see flag_source).
-        form = DecisionForm(draft=draft, initial=request.session.pop(_unsaved_key(draft), {}))
+        form = DecisionForm(draft=draft, initial=request.session.pop(_unsaved_key(draft.pk), {}))
     may_review = holds_lease or may(request.user, REVIEW, draft.queue)
     context = {
         "draft": draft,
@@ -120,8 +120,16 @@ def review(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     return _review_page(request, draft)
 
 
+def _keep_typed_decision(request: HttpRequest, kwargs: dict) -> bool:
+    """Signed out mid-review: keep the decision they typed for when they are back (review page)."""
+    typed = {name: request.POST[name] for name in _DECISION_FIELDS if request.POST.get(name)}
+    if typed:
+        request.session[_unsaved_key(kwargs["draft_id"])] = typed
+    return bool(typed)
+
+
 @content_security_policy
-@login_required
+@sign_in_first(keep=_keep_typed_decision)
 @post_only
 def decide(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     try:
@@ -155,7 +163,7 @@ def _decided(decision: Decision) -> str:
 
 
 @content_security_policy
-@login_required
+@sign_in_first()
 @post_only
 def release(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     try:
@@ -171,7 +179,7 @@ def release(request: HttpRequest, draft_id: UUID) -> HttpResponse:
 
 
 @content_security_policy
-@login_required
+@sign_in_first()
 @post_only
 def renew(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     try:
@@ -188,7 +196,7 @@ def renew(request: HttpRequest, draft_id: UUID) -> HttpResponse:
 
 
 @content_security_policy
-@login_required
+@sign_in_first()
 @post_only
 def flag_source(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     try:
@@ -199,7 +207,7 @@ def flag_source(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     if "flag_source" in request.POST:
         # The lease holder flagged from inside the decision form (the page runs no script): keep
         # what they had typed for the decision until the page comes back.
-        request.session[_unsaved_key(draft)] = {
+        request.session[_unsaved_key(draft.pk)] = {
             name: request.POST[name] for name in _DECISION_FIELDS if request.POST.get(name)
         }
     if not form.is_valid():
@@ -230,8 +238,8 @@ def _flag_problem(form: SourceFlagForm) -> str:
 _DECISION_FIELDS = ("action", "content", "error_category", "comment", "reason")
 
 
-def _unsaved_key(draft: Draft) -> str:
-    return f"unsaved-decision:{draft.pk}"
+def _unsaved_key(draft_id: UUID) -> str:
+    return f"unsaved-decision:{draft_id}"
 
 
 def _flag_fields(post, draft: Draft) -> dict[str, str]:
@@ -259,7 +267,7 @@ def _source_name(draft: Draft, source_id: str) -> str:
 
 
 @content_security_policy
-@login_required
+@sign_in_first()
 @post_only
 def mark_golden(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     try:

@@ -36,7 +36,7 @@ def test_a_reviewer_refused_a_queue_is_logged(demo):
     assert list(before) == snapshot  # nothing else changed
 
 
-def test_a_hidden_draft_is_logged_but_a_missing_one_is_not(demo):
+def test_a_hidden_draft_and_a_missing_one_are_both_logged_saying_which(demo):
     finance = Workflow.objects.get(slug="finance-variance")
     [hidden] = make_drafts(finance, 1)
     adjuster = person_client("adjuster")
@@ -44,15 +44,48 @@ def test_a_hidden_draft_is_logged_but_a_missing_one_is_not(demo):
     entry = denials().last()
     assert entry.data["path"] == f"/api/v1/drafts/{hidden.pk}"
     assert entry.data["code"] == "not_found" and entry.actor_label == "adjuster"
+    assert entry.data["exists"] is True
     # The same page in the browser.
     count = denials().count()
     browser = Client()
     browser.force_login(User.objects.get(username="adjuster"))
     assert browser.get(f"/drafts/{hidden.pk}/").status_code == 404
     assert denials().count() == count + 1
-    # A typo is not a denial.
+    # An id that does not exist is written the same way (the same work, so the same time:
+    # the answer's timing cannot tell the two apart), and the log says which it was.
     assert adjuster.get(f"/api/v1/drafts/{uuid.uuid4()}").status_code == 404
-    assert denials().count() == count + 1
+    assert denials().count() == count + 2 and denials().last().data["exists"] is False
+    # An address that names no object is no lookup of one.
+    assert adjuster.get("/api/v1/no-such-endpoint").status_code == 404
+    assert denials().count() == count + 2
+
+
+def test_refusals_beyond_the_cap_are_not_written(demo, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.RQ_DENIALS_LOGGED_PER_MINUTE = 3
+    controller = person_client("controller")
+    before = denials().count()
+    for _ in range(6):
+        assert controller.get("/api/v1/audit/entries").status_code == 403
+    assert denials().count() == before + 3
+    assert person_client("adjuster").get("/api/v1/audit/entries").status_code == 403
+    assert denials().count() == before + 4  # each caller has their own allowance
+    cache.clear()
+
+
+def test_refusals_count_against_the_callers_rate(demo, monkeypatch):
+    from django.core.cache import cache
+
+    from reviewqueue.api.throttles import PersonRateThrottle
+
+    monkeypatch.setattr(PersonRateThrottle, "THROTTLE_RATES", {"person": "3/min"})
+    cache.clear()
+    controller = person_client("controller")
+    statuses = [controller.get("/api/v1/audit/entries").status_code for _ in range(5)]
+    assert statuses == [403, 403, 403, 429, 429]
+    cache.clear()
 
 
 def test_the_auditor_refused_a_claim_and_a_reviewer_refused_the_log(demo):

@@ -42,6 +42,30 @@ def test_each_item_gets_its_own_status(claims_producer):
     assert str(Draft.objects.get(external_id="seen-before").pk) == existing["id"]
 
 
+def test_items_above_the_keys_ceiling_are_refused_and_logged_like_single_posts(claims):
+    from tests.conftest import producer_client
+
+    client, key = producer_client(claims, max_consequence="medium")
+    body = {
+        "drafts": [
+            draft_body(consequence="low"),
+            draft_body(consequence="critical"),
+            draft_body(consequence="high"),
+        ]
+    }
+    response = post_json(client, BATCH, body)
+    assert [r["status"] for r in response.json()["results"]] == [201, 403, 403]
+    denied = AuditEntry.objects.filter(action="authz.denied", actor_id=str(key.pk))
+    assert denied.count() == 2
+    assert {e.data["code"] for e in denied} == {"consequence_not_allowed"}
+    assert (
+        Draft.objects.filter(workflow=claims, consequence__in=["high", "critical"])
+        .filter(external_id__in=[d["external_id"] for d in body["drafts"]])
+        .count()
+        == 0
+    )
+
+
 def test_batch_items_replay_like_single_posts(claims_producer):
     body = draft_body(external_id="replayed-in-batch")
     single = post_json(claims_producer, "/api/v1/drafts", body).json()

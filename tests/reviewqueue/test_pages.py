@@ -12,6 +12,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from reviewqueue.models import Decision, Draft, Queue
+from reviewqueue.services import decisions, leases
 from reviewqueue.web.security import CONTENT_SECURITY_POLICY
 from tests.conftest import signed_in
 from tests.reviewqueue.review_helpers import make_drafts
@@ -95,6 +96,64 @@ def test_a_signed_out_visit_goes_to_the_login_page(claims):
     for path in ("/", f"/drafts/{draft.pk}/"):
         response = Client().get(path)
         assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+def test_a_decision_sent_after_signing_out_is_not_done_and_its_text_comes_back(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    adjuster.post("/logout/")  # in another tab, say
+    sent = decide(adjuster, draft, action="edit", content="Kept text.", error_category="tone")
+    assert sent.status_code == 302 and sent.url == f"/login/?next=/drafts/{draft.pk}/"
+    assert Draft.objects.get(pk=draft.pk).status == "in_review"
+    assert not Decision.objects.filter(draft=draft).exists()
+    back = adjuster.post(
+        sent.url, {"username": "adjuster", "password": "demo-password"}, follow=True
+    )
+    assert back.request["PATH_INFO"] == f"/drafts/{draft.pk}/"
+    page = text(back)
+    assert "You were signed out, so that was not done." in page
+    assert "What you had typed is back in the form" in page
+    assert back.context["form"]["content"].value() == "Kept text."
+    assert back.context["form"]["action"].value() == "edit"
+
+
+def test_other_actions_sent_signed_out_lead_back_to_the_draft(claims):
+    [draft] = make_drafts(claims, 1)
+    for action in ("release", "renew", "golden", "sources/flag"):
+        sent = Client().post(f"/drafts/{draft.pk}/{action}/")
+        assert sent.status_code == 302 and sent.url == f"/login/?next=/drafts/{draft.pk}/"
+
+
+def test_a_refused_decision_offers_to_give_the_lease_back(claims):
+    [draft] = make_drafts(claims, 1, consequence="critical")
+    first = User.objects.get(username="senior_adjuster")
+    leases.claim_next(queue=draft.queue, user=first)
+    decisions.decide(draft_id=draft.pk, user=first, action="approve")
+    # A lease the first approver got anyway (claim would not offer it to them again).
+    now = timezone.now()
+    Draft.objects.filter(pk=draft.pk).update(
+        status="in_review",
+        status_before_lease="awaiting_second_approval",
+        leased_by=first,
+        lease_started_at=now,
+        lease_expires_at=now + timedelta(minutes=15),
+    )
+    page = decide(signed_in("senior_adjuster"), draft, action="approve")
+    assert page.status_code == 403
+    assert "You still hold the lease" in text(page)
+    assert f'action="/drafts/{draft.pk}/release/"' in text(page)
+
+
+def test_home_leads_back_to_the_draft_you_hold(claims):
+    [draft] = make_drafts(claims, 1, title="Claim 77 hail")
+    adjuster = signed_in("adjuster")
+    assert 'data-testid="held"' not in text(adjuster.get("/"))
+    claimed(adjuster, draft)
+    home = text(adjuster.get("/"))
+    assert "You are reviewing" in home
+    assert f'<a href="/drafts/{draft.pk}/">Claim 77 hail</a>' in home
+    assert 'data-testid="held"' not in text(signed_in("senior_adjuster").get("/"))
 
 
 def test_claim_next_leases_the_draft_and_opens_its_review_page(claims):

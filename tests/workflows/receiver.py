@@ -26,6 +26,7 @@ class Receiver:
     script: list[int] = field(default_factory=list)  # statuses to answer, then 200s
     delays: list[float] = field(default_factory=list)  # seconds to wait before answering
     retry_after: str = ""  # a Retry-After header to send with every answer
+    endless_body: bool = False  # announce a 10 GB answer, send a little, then stall
     received: list[Received] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)  # a request came in
     url: str = ""
@@ -52,7 +53,13 @@ class Receiver:
                 self.send_response(status)
                 if receiver.retry_after:
                     self.send_header("Retry-After", receiver.retry_after)
+                if receiver.endless_body:
+                    self.send_header("Content-Length", str(10 * 2**30))
                 self.end_headers()
+                if receiver.endless_body:
+                    self.wfile.write(b"x" * 65536)
+                    self.wfile.flush()
+                    time.sleep(5)
 
             def log_message(self, *args):
                 pass

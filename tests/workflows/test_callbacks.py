@@ -5,6 +5,7 @@ resolver, also one that rebinds), and attempts that raise still being retried an
 from __future__ import annotations
 
 import socket
+import time
 from datetime import timedelta
 
 import httpx
@@ -167,6 +168,12 @@ def test_the_outbox_survives_a_broker_outage_and_the_sweeper_delivers(claims, re
         "http://[::1]/h",
         "http://192.168.0.10/h",
         "https://u:p@example.com/h",
+        # IPv6 forms that carry an internal IPv4 address inside.
+        "http://[::ffff:10.0.0.1]/h",
+        "http://[64:ff9b::7f00:1]/h",  # NAT64 of 127.0.0.1
+        "http://[2002:7f00:1::]/h",  # 6to4 of 127.0.0.1
+        "http://[::127.0.0.1]/h",  # IPv4-compatible
+        "http://[64:ff9b:1::a00:1]/h",  # a network's local NAT64
     ],
 )
 def test_internal_or_credentialed_callback_urls_are_refused_at_ingest(claims_producer, url):
@@ -410,6 +417,16 @@ def test_callbacks_run_on_their_own_queue_and_with_time_limits():
     bindings = {(q.name, q.exchange.name, q.routing_key) for q in app.conf.task_queues}
     assert bindings == {("celery", "celery", "celery"), ("callbacks", "callbacks", "callbacks")}
     assert (deliver_callback.soft_time_limit, deliver_callback.time_limit) == (30, 45)
+
+
+def test_the_receivers_answer_body_is_never_read(claims, receiver):
+    """A receiver announcing a 10 GB answer and stalling holds no memory and no time of ours."""
+    receiver.endless_body = True
+    started = time.monotonic()
+    draft = decide_one(claims, receiver)
+    assert time.monotonic() - started < 4  # the receiver stalls 5 s after its first 64 KB
+    delivery = CallbackDelivery.objects.get(draft=draft)
+    assert delivery.status == "delivered" and delivery.last_status_code == 200
 
 
 @pytest.mark.parametrize("status", [429, 503])

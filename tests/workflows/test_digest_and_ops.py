@@ -52,7 +52,8 @@ def test_the_digest_shows_the_week_beside_the_one_before_with_links(demo, mailou
         assert digest.send(claims) is True
     [mail] = mailoutbox
     assert "owner@example.com" in mail.to
-    assert "- tone: 3 (+2 on the week before)" in mail.body
+    assert "- Tone: 3 (+2 on the week before)" in mail.body  # the label reviewers see
+    assert f"week of {start:%-d %b %Y} to" in mail.body
     assert "SLA breaches: 0" in mail.body
     # Each example link opens the decided draft for the owner who got the mail: no dead end.
     links = re.findall(r"http://\S+/workflows/claims-intake-summary/drafts/[0-9a-f-]+/", mail.body)
@@ -62,7 +63,7 @@ def test_the_digest_shows_the_week_beside_the_one_before_with_links(demo, mailou
     page = owner.get(urlsplit(links[0]).path)
     assert page.status_code == 200 and "<b>Tone</b>" in page.content.decode()
     html = mail.alternatives[0][0]
-    assert "<b>tone</b>: 3" in html and "example 1" in html
+    assert "<b>Tone</b>: 3" in html and "example 1" in html
     assert AuditEntry.objects.filter(action="workflow.digest_sent").count() == 1
     # Beat on two workers, or a rerun: the week is not sent twice.
     with TestCase.captureOnCommitCallbacks(execute=True):

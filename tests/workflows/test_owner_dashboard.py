@@ -131,6 +131,8 @@ def test_home_lists_the_workflows_a_person_oversees(demo):
     auditor = signed_in("auditor").get("/").content.decode()
     assert "/workflows/claims-intake-summary/" in auditor
     assert "/workflows/finance-variance/" in auditor
+    assert "Workflows whose figures you may read" in auditor  # they oversee nothing
+    assert "Workflows you oversee" in owner
 
 
 def test_home_links_auditors_and_admins_to_the_audit_log(demo):

@@ -176,13 +176,18 @@ def _post(url: str, body: str, headers: dict[str, str]) -> httpx.Response:
         if target.scheme == "https":
             extensions["sni_hostname"] = host
         target = target.copy_with(host=vetted_address(host))
-    with httpx.Client(
-        timeout=TIMEOUT_SECONDS,
-        follow_redirects=False,  # a redirect could point anywhere, inside included
-    ) as client:
-        return client.post(
-            target, content=body.encode("utf-8"), headers=headers, extensions=extensions
-        )
+    with (
+        httpx.Client(
+            timeout=TIMEOUT_SECONDS,
+            follow_redirects=False,  # a redirect could point anywhere, inside included
+        ) as client,
+        client.stream(
+            "POST", target, content=body.encode("utf-8"), headers=headers, extensions=extensions
+        ) as response,
+    ):
+        # Only the status and headers count: the answer's body is never read, so a receiver
+        # cannot make a worker hold (or wait for) whatever it sends back.
+        return response
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -21,9 +21,32 @@ class UnsafeCallbackURL(ValueError):
     pass
 
 
+# IPv6 ranges that carry an IPv4 address inside: the address they lead to is the embedded one.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
 def _internal(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
+    embedded = _embedded_ipv4(ip)
+    if embedded is not None:
+        return _internal(str(embedded))
+    if ip in _NAT64_LOCAL:
+        return True  # a network's own translator: where it leads is not ours to know
     return not ip.is_global or ip.is_multicast
+
+
+def _embedded_ipv4(
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> ipaddress.IPv4Address | None:
+    if ip.version != 6:
+        return None
+    if ip.ipv4_mapped or ip.sixtofour:
+        return ip.ipv4_mapped or ip.sixtofour
+    if ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1):  # :: and ::1 embed nothing
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 def check(url: str, *, resolve: bool = True) -> None:

@@ -41,9 +41,11 @@ def build(workflow: Workflow, start: datetime, end: datetime) -> Digest:
     before = {c["category"]: c["count"] for c in last["error_categories"]}
     top = this["error_categories"][:5]
     examples = category_examples(workflow, start, end, [item["category"] for item in top])
+    labels = dict(workflow.error_categories.values_list("slug", "label"))
     categories = [
         {
             **item,
+            "label": labels.get(item["category"], item["category"]),  # as reviewers see them
             "change": item["count"] - before.get(item["category"], 0),
             "examples": [
                 settings.RQ_BASE_URL + reverse("owner-draft", args=[workflow.slug, draft_id])
