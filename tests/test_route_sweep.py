@@ -46,7 +46,7 @@ PROTECTED = {
     "api/v1/drafts/<uuid:draft_id>/lease",
     "api/v1/drafts/<uuid:draft_id>/release",
     "api/v1/drafts/<uuid:draft_id>/decisions",
-    "api/v1/drafts/<uuid:draft_id>/sources/<str:source_id>/flags",
+    "api/v1/drafts/<uuid:draft_id>/sources/<path:source_id>/flags",
     "api/v1/drafts/<uuid:draft_id>/golden",
     "api/v1/queues",
     "api/v1/queues/<slug:slug>/claim",

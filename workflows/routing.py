@@ -41,14 +41,32 @@ class Rule:
     queue: str
     at_least: bool = True
 
-    def matches(self, facts: DraftFacts) -> bool:
+    @property
+    def expected_kind(self) -> str | None:
+        """What the field's value must be to be judged: "number", "text", "bool"."""
+        expected = self.value if self.op != "in" else (self.value[0] if self.value else None)
+        return None if expected is None else _kind(expected)
+
+    def matches(self, facts: DraftFacts) -> bool | None:
+        """True or False; None when the draft has the field but a value of another kind than
+        the rule's (the text "18250", a list or an object where a number is expected)."""
         actual = facts.lookup(self.field)
-        if actual is None or isinstance(actual, bool) != isinstance(self.value, bool):
+        if actual is None:
             return False
+        if self.expected_kind and _kind(actual) != self.expected_kind:
+            return None
         try:
             return bool(_OPS[self.op](actual, self.value))
-        except TypeError:  # e.g. a string compared with a number: the rule does not apply
-            return False
+        except TypeError:
+            return None
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    return "text" if isinstance(value, str) else "other"
 
 
 @dataclass(frozen=True)
@@ -154,11 +172,19 @@ def route(policy: Policy, facts: DraftFacts) -> Routing:
     reason = f"consequence '{facts.consequence}' {of_policy}"
     moved_by_rule = False
     for rule in policy.rules:
-        if not rule.matches(facts):
+        matched = rule.matches(facts)
+        # A value the rule cannot judge (sent as text, say) must not lower the review a draft
+        # gets: an "at least" rule applies as if it matched; an "exactly" rule, which may send
+        # a draft to a less senior queue, does not.
+        if matched is False or (matched is None and not rule.at_least):
             continue
         if rule.at_least and policy.rank(queue) >= policy.rank(rule.queue):
             continue  # already at least as senior: the rule changes nothing
         queue, reason, moved_by_rule = rule.queue, f"rule '{rule.name}' {of_policy}", True
+        if matched is None:
+            reason += (
+                f" (applied: {rule.field.removeprefix('metadata.')} is not a {_kind(rule.value)})"
+            )
     # Auto-approval only for drafts no rule moved: a rule that fired says a human should look.
     if policy.auto_approve_low and facts.consequence == "low" and not moved_by_rule:
         return Routing(None, True, f"auto-approved: consequence 'low' {of_policy}")

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from reviewqueue.api.base import APIBase, ErrorOut
 from reviewqueue.api.errors import APIError
-from reviewqueue.api.fields import StrictSerializer, TextField
+from reviewqueue.api.fields import StrictSerializer, TextField, TrueFalseField
 from reviewqueue.api.permissions import IsPerson
 from reviewqueue.api.reviews import refused
 from reviewqueue.models import Draft, SourceFlag
@@ -24,7 +24,7 @@ class FlagIn(StrictSerializer):
 
 
 class GoldenIn(StrictSerializer):
-    golden = serializers.BooleanField(default=True)
+    golden = TrueFalseField(default=True)
 
 
 class SourceFlagView(APIBase):

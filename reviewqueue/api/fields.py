@@ -59,6 +59,17 @@ class PatternTextField(_StringsOnly, serializers.RegexField):
     pass
 
 
+class TrueFalseField(serializers.BooleanField):
+    """JSON true or false only: DRF would also take "yes", "off", 1 and "0"."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 class NumberField(serializers.FloatField):
     def to_internal_value(self, data: Any) -> float:
         _refuse_non_numbers(self, data)

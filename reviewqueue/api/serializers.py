@@ -182,6 +182,29 @@ class DecisionIn(StrictSerializer):
             raise serializers.ValidationError(
                 {"reason": [serializers.ErrorDetail("Required to escalate.", code="required")]}
             )
+        if action != Decision.Action.EDIT and "content" in attrs:
+            # Dropping it would let the reviewer believe their text was saved.
+            raise serializers.ValidationError(
+                {
+                    "content": [
+                        serializers.ErrorDetail(
+                            "Only an edit carries new text: choose edit to change it.",
+                            code="not_allowed",
+                        )
+                    ]
+                }
+            )
+        if action != Decision.Action.ESCALATE and attrs.get("reason"):
+            raise serializers.ValidationError(
+                {
+                    "reason": [
+                        serializers.ErrorDetail(
+                            "Only an escalation takes a reason; use comment otherwise.",
+                            code="not_allowed",
+                        )
+                    ]
+                }
+            )
         return attrs
 
 

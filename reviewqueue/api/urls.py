@@ -16,7 +16,7 @@ urlpatterns = [
         name="api-draft-decisions",
     ),
     path(
-        "drafts/<uuid:draft_id>/sources/<str:source_id>/flags",
+        "drafts/<uuid:draft_id>/sources/<path:source_id>/flags",  # ids may hold "/"
         feedback.SourceFlagView.as_view(),
         name="api-draft-source-flag",
     ),

@@ -94,7 +94,7 @@ class DecisionForm(forms.Form):
             "content": data["content"] if data["action"] == Action.EDIT else None,
             "error_category": data["error_category"] or None,
             "comment": data["comment"],
-            "reason": data["reason"],
+            "reason": data["reason"] if data["action"] == Action.ESCALATE else "",
         }
 
     def add_refusal(self, exc: Invalid) -> None:

@@ -122,7 +122,9 @@ def _rejected_on_the_producers_request(claims: Workflow, tag: str) -> Draft:
     """The producer asked to escalate (its reason is quoted in the routing reason); rejected."""
     [draft] = make_drafts(claims, 1, **_texts(tag, escalate={"reason": f"{tag} producer asks"}))
     senior = _claim("senior_adjuster", "claims-escalations", draft)
-    _decide(senior, draft, action="reject", error_category="tone", reason=f"{tag} rejection reason")
+    _decide(
+        senior, draft, action="reject", error_category="tone", comment=f"{tag} rejection comment"
+    )
     _settle_callbacks(draft, CallbackDelivery.Status.FAILED)
     return draft
 

@@ -130,6 +130,13 @@ def test_escalating_from_a_queue_with_no_escalation_queue_is_409(claims):
         ({"action": "publish"}, "action", "invalid_choice"),
         ({"action": "approve", "status": "approved"}, "status", "unknown_field"),
         ({"action": "approve", "error_category": "tone"}, "error_category", "not_allowed"),
+        ({"action": "approve", "content": "New text."}, "content", "not_allowed"),
+        (
+            {"action": "reject", "error_category": "tone", "content": "x"},
+            "content",
+            "not_allowed",
+        ),
+        ({"action": "approve", "reason": "because"}, "reason", "not_allowed"),
     ],
 )
 def test_invalid_decisions_are_400_and_change_nothing(claims, body, field, code):

@@ -169,6 +169,16 @@ def test_golden_set_lines_are_evaluation_cases(fresh):
     )
 
 
+def test_a_source_id_with_a_slash_or_a_question_mark_can_be_flagged(fresh):
+    from urllib.parse import quote
+
+    [draft] = make_drafts(fresh, 1, sources=[{"id": "docs/policy 7?v=2"}])
+    path = f"/api/v1/drafts/{draft.pk}/sources/{quote('docs/policy 7?v=2', safe='')}/flags"
+    response = person_client("adjuster").post(path, {"reason": "stale"}, format="json")
+    assert response.status_code == 201, response.content
+    assert draft.source_flags.get().source_id == "docs/policy 7?v=2"
+
+
 def test_reviewers_flag_sources_and_owners_see_the_report(fresh):
     [draft] = make_drafts(fresh, 1, sources=[{"id": "policy-1"}, {"id": "fnol-2"}])
     path = f"/api/v1/drafts/{draft.pk}/sources/policy-1/flags"
@@ -224,6 +234,18 @@ def test_a_person_who_may_only_view_the_queue_may_not_flag_or_mark_golden(fresh)
     assert not draft.source_flags.exists()
 
 
+@pytest.mark.parametrize("value", ["yes", "off", 1, 0, None])
+def test_golden_takes_true_or_false_and_nothing_else(fresh, value):
+    [draft] = make_drafts(fresh, 1, consequence="low")
+    review(draft, "adjuster", "approve")
+    response = person_client("adjuster").post(
+        f"/api/v1/drafts/{draft.pk}/golden", {"golden": value}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["golden"][0]["code"] in ("invalid", "null")
+    assert not Draft.objects.get(pk=draft.pk).is_golden
+
+
 class TestEarnedAutomation:
     URL = "/api/v1/workflows/claims-intake-summary/automation"
 
@@ -261,6 +283,19 @@ class TestEarnedAutomation:
             person_client("adjuster").post(self.URL, {"enabled": True}, format="json").status_code
             == 403
         )
+
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [
+            ({"enabled": "yes"}, "enabled"),
+            ({"enabled": 1}, "enabled"),
+            ({"enabled": False, "threshold": 0}, "threshold"),
+        ],
+    )
+    def test_the_switch_takes_true_or_false_and_nothing_else(self, fresh, body, field):
+        response = person_client("claims_owner").post(self.URL, body, format="json")
+        assert response.status_code == 400 and field in response.json()["error"]["fields"]
+        assert not AuditEntry.objects.filter(action="workflow.automation_changed").exists()
 
     def test_earned_automation_approves_low_drafts_and_samples_some_for_qa(
         self, fresh, claims_producer

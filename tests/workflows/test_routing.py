@@ -22,8 +22,16 @@ finance = Policy.from_document(FINANCE_POLICY, version=1)
             "rule 'claim_amount > 10000' of policy v3",
         ),
         (DraftFacts("low", 0.9, {"claim_amount": 10000}), "claims-standard", None),
-        (DraftFacts("low", 0.9, {"claim_amount": "18250"}), "claims-standard", None),
-        (DraftFacts("low", 0.9, {"claim_amount": True}), "claims-standard", None),
+        # A value of the wrong kind cannot be judged, so it cannot lower the review either.
+        (
+            DraftFacts("low", 0.9, {"claim_amount": "18250"}),
+            "claims-senior",
+            "rule 'claim_amount > 10000' of policy v3 (applied: claim_amount is not a number)",
+        ),
+        (DraftFacts("low", 0.9, {"claim_amount": True}), "claims-senior", None),
+        (DraftFacts("low", 0.9, {"claim_amount": [18250]}), "claims-senior", None),
+        (DraftFacts("low", 0.9, {"claim_amount": {"value": 1}}), "claims-senior", None),
+        (DraftFacts("low", 0.9, {"other": "x"}), "claims-standard", None),  # no such field
         (DraftFacts("medium", 0.3), "claims-senior", "rule 'confidence < 0.5' of policy v3"),
         (DraftFacts("medium", None), "claims-standard", None),
         # "at least": a rule never lowers a draft that is already more senior.
@@ -63,6 +71,25 @@ def test_exactly_rule_can_send_a_draft_to_a_less_senior_queue():
     )
     assert routing.queue == "claims-standard"
     assert routing.reason == "rule 'region == north' of policy v4"
+
+
+def test_an_exactly_rule_never_applies_to_a_value_it_cannot_judge():
+    document = {
+        **CLAIMS_POLICY,
+        "rules": [
+            {
+                "field": "metadata.region",
+                "op": "==",
+                "value": "north",
+                "mode": "exactly",
+                "queue": "claims-standard",
+            }
+        ],
+    }
+    policy = Policy.from_document(document, version=9)
+    # It could only lower the review (to claims-standard): a number for a region is not judged.
+    assert route(policy, DraftFacts("high", 0.9, {"region": 5})).queue == "claims-senior"
+    assert route(policy, DraftFacts("high", 0.9, {"region": "north"})).queue == "claims-standard"
 
 
 def test_nested_metadata_fields_and_in_operator():

@@ -9,12 +9,13 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions
 from rest_framework.response import Response
 
 from audit.actors import Actor
 from reviewqueue.api.base import APIBase, ErrorOut
 from reviewqueue.api.errors import APIError
+from reviewqueue.api.fields import StrictSerializer, TrueFalseField
 from reviewqueue.api.permissions import IsPerson
 from reviewqueue.models import Draft
 from workflows.api.access import access_workflow
@@ -118,8 +119,8 @@ class SourceReport(APIBase):
         return Response({"results": source_report(workflow)})
 
 
-class AutomationIn(serializers.Serializer):
-    enabled = serializers.BooleanField()
+class AutomationIn(StrictSerializer):
+    enabled = TrueFalseField()
 
 
 class Automation(APIBase):
