@@ -60,7 +60,14 @@ def _review_page(
     holds_lease = holds_live_lease(draft, request.user)
     if form is None and holds_lease:
         # What the reviewer had typed when they flagged a source, given back (see flag_source).
-        form = DecisionForm(draft=draft, initial=request.session.pop(_unsaved_key(draft.pk), {}))
+        typed = request.session.pop(_unsaved_key(draft.pk), {})
+        if typed.pop(_AFTER_SIGN_OUT, None):
+            messages.warning(
+                request,
+                "Your decision was not made: you had been signed out. What you typed is back in "
+                "the form below; check it and submit it again.",
+            )
+        form = DecisionForm(draft=draft, initial=typed)
     may_review = holds_lease or may(request.user, REVIEW, draft.queue)
     context = {
         "draft": draft,
@@ -124,7 +131,7 @@ def _keep_typed_decision(request: HttpRequest, kwargs: dict) -> bool:
     """Signed out mid-review: keep the decision they typed for when they are back (review page)."""
     typed = {name: request.POST[name] for name in _DECISION_FIELDS if request.POST.get(name)}
     if typed:
-        request.session[_unsaved_key(kwargs["draft_id"])] = typed
+        request.session[_unsaved_key(kwargs["draft_id"])] = {**typed, _AFTER_SIGN_OUT: "1"}
     return bool(typed)
 
 
@@ -153,7 +160,8 @@ def decide(request: HttpRequest, draft_id: UUID) -> HttpResponse:
 def _decided(decision: Decision) -> str:
     draft, name = decision.draft, decision.draft.external_id
     if draft.status == Draft.Status.AWAITING_SECOND_APPROVAL:
-        return f"Approved {name}; it now waits for a second approval by someone else."
+        done = "Approved" if decision.action == Decision.Action.APPROVE else "Approved your edit of"
+        return f"{done} {name}; it now waits for a second approval by someone else."
     return {
         Decision.Action.APPROVE: f"Approved {name}.",
         Decision.Action.EDIT: f"Approved {name} with your edits.",
@@ -236,6 +244,9 @@ def _flag_problem(form: SourceFlagForm) -> str:
 
 
 _DECISION_FIELDS = ("action", "content", "error_category", "comment", "reason")
+
+
+_AFTER_SIGN_OUT = "_after_sign_out"  # marks a decision put aside when its session had ended
 
 
 def _unsaved_key(draft_id: UUID) -> str:

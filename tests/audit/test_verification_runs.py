@@ -91,6 +91,8 @@ def test_verifying_against_a_checkpoint_kept_elsewhere(demo, django_capture_on_c
 def test_a_malformed_checkpoint_is_refused_on_the_page_and_nothing_is_queued(demo, checkpoint):
     response = signed_in("auditor").post("/audit/verify/", {"checkpoint": checkpoint})
     assert response.status_code == 400 and "POSITION:HASH" in text(response)
+    # Said at the top too: on a phone the form's own message is far below the filters.
+    assert 'data-testid="verify-errors"' in text(response)
     assert not VerificationRun.objects.exists()
 
 

@@ -107,13 +107,16 @@ def test_a_decision_sent_after_signing_out_is_not_done_and_its_text_comes_back(c
     assert sent.status_code == 302 and sent.url == f"/login/?next=/drafts/{draft.pk}/"
     assert Draft.objects.get(pk=draft.pk).status == "in_review"
     assert not Decision.objects.filter(draft=draft).exists()
+    # The sign-in page says why they are there (and uses that message up)...
+    signin = adjuster.get(sent.url)
+    assert "You were signed out, so that was not done." in text(signin)
     back = adjuster.post(
         sent.url, {"username": "adjuster", "password": "demo-password"}, follow=True
     )
     assert back.request["PATH_INFO"] == f"/drafts/{draft.pk}/"
+    # ... and the draft says it again where the form is.
     page = text(back)
-    assert "You were signed out, so that was not done." in page
-    assert "What you had typed is back in the form" in page
+    assert "Your decision was not made: you had been signed out." in page
     assert back.context["form"]["content"].value() == "Kept text."
     assert back.context["form"]["action"].value() == "edit"
 
