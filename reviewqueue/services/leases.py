@@ -139,7 +139,6 @@ def _lock_first(
         reviewer=user,
         action__in=[Decision.Action.APPROVE, Decision.Action.EDIT],
     )
-    mine_to_skip = Q(first_approver=user) | Q(Exists(approved_before))
     waiting = Draft.objects.filter(queue=queue, status__in=Draft.CLAIMABLE_STATUSES)
     if prefer is not None:
         waiting = waiting.filter(prefer)
@@ -148,9 +147,12 @@ def _lock_first(
     )
     picks = []
     for candidates in (waiting, expired):
-        # SKIP LOCKED: a row another claimer has locked is theirs; take the next one.
+        # SKIP LOCKED: a row another claimer has locked is theirs; take the next one. Two
+        # excludes, not one OR: NOT EXISTS alone becomes an anti-join probed per candidate, not
+        # a hash of every approval the person ever gave.
         pick = (
-            candidates.exclude(mine_to_skip)
+            candidates.exclude(first_approver=user)
+            .exclude(Exists(approved_before))
             .order_by("due_at", "received_at")
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("policy")
