@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,8 +19,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
+from django_ratelimit.core import is_ratelimited
 
 from reviewqueue import clock
+from reviewqueue.api.serializers import MAX_CONTENT_CHARS
 from reviewqueue.models import Decision, Draft, SourceFlag
 from reviewqueue.selectors.access import REVIEW, access_draft_for_review, draft_for_person, may
 from reviewqueue.services import decisions, feedback, leases
@@ -28,6 +31,7 @@ from reviewqueue.web.forms import DecisionForm
 from reviewqueue.web.navigation import post_only, sign_in_first
 from reviewqueue.web.refusals import refused
 from reviewqueue.web.security import content_security_policy
+from reviewqueue.web.signin import client_address
 
 NOT_FOUND = "No such draft."  # the same for a missing draft and one the person may not see
 
@@ -129,10 +133,23 @@ def review(request: HttpRequest, draft_id: UUID) -> HttpResponse:
 
 def _keep_typed_decision(request: HttpRequest, kwargs: dict) -> bool:
     """Signed out mid-review: keep the decision they typed for when they are back (review page)."""
-    typed = {name: request.POST[name] for name in _DECISION_FIELDS if request.POST.get(name)}
-    if typed:
-        request.session[_unsaved_key(kwargs["draft_id"])] = {**typed, _AFTER_SIGN_OUT: "1"}
-    return bool(typed)
+    typed = {
+        name: request.POST[name]
+        for name in _DECISION_FIELDS
+        if request.POST.get(name) and len(request.POST[name]) <= MAX_CONTENT_CHARS
+    }
+    # Anyone signed out can send this form: what is put aside is rate limited per client, as
+    # sign-in attempts are, so strangers cannot fill the session table with it.
+    if not typed or is_ratelimited(
+        request,
+        group="keep-typed-decision",
+        key=lambda group, request: client_address(request),
+        rate=settings.RQ_SIGNIN_RATE_PER_CLIENT,
+        increment=True,
+    ):
+        return False
+    request.session[_unsaved_key(kwargs["draft_id"])] = {**typed, _AFTER_SIGN_OUT: "1"}
+    return True
 
 
 @content_security_policy

@@ -121,6 +121,20 @@ def test_a_decision_sent_after_signing_out_is_not_done_and_its_text_comes_back(c
     assert back.context["form"]["action"].value() == "edit"
 
 
+def test_what_strangers_send_signed_out_is_put_aside_only_within_the_rate(claims, settings):
+    from django.contrib.sessions.models import Session
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.RQ_SIGNIN_RATE_PER_CLIENT = "2/m"
+    [draft] = make_drafts(claims, 1)
+    before = Session.objects.count()
+    for _ in range(5):
+        Client().post(f"/drafts/{draft.pk}/decide/", {"action": "edit", "content": "x" * 1000})
+    assert Session.objects.count() == before + 2
+    cache.clear()
+
+
 def test_other_actions_sent_signed_out_lead_back_to_the_draft(claims):
     [draft] = make_drafts(claims, 1)
     for action in ("release", "renew", "golden", "sources/flag"):
