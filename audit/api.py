@@ -7,6 +7,7 @@ from django import forms
 from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import BasePermission
@@ -67,15 +68,7 @@ def filtered_entries(request):
     entries = EntryFilter(request.query_params, queryset=AuditEntry.objects.all())
     if not entries.is_valid():
         # With each error's own code (invalid, invalid_range, …), not only its message.
-        raise exceptions.ValidationError(
-            {
-                name: [
-                    exceptions.ErrorDetail(" ".join(error.messages), code=error.code or "invalid")
-                    for error in errors
-                ]
-                for name, errors in entries.form.errors.as_data().items()
-            }
-        )
+        raise translate_validation(entries.errors)
     return entries.qs
 
 

@@ -6,6 +6,8 @@ Writes N decided drafts with their decisions and leases over 30 days (setup, by 
 GET /api/v1/workflows/{slug}/metrics through gunicorn: the first call over 30 days (no day stored
 yet: it computes and stores every closed day), then the median of repeated calls over the last 7
 and 30 days, beside a raw baseline: one plain SQL query counting the same outcomes by status.
+Also times a Prometheus scrape of /metrics (queue depths, decisions by action, drafts received)
+over the same tables.
 """
 
 from __future__ import annotations
@@ -103,6 +105,12 @@ def main() -> None:
         rows.append(("30 days, first call", *timed(30, 1)))
         for days in (7, 30):
             rows.append((f"{days} days", *timed(days, args.calls)))
+        scrapes = []
+        for _ in range(args.calls):
+            started = time.perf_counter()
+            client.get("/metrics").raise_for_status()
+            scrapes.append(time.perf_counter() - started)
+        scrape = statistics.median(scrapes)
 
     with psycopg.connect(url) as conn:
         timings = []
@@ -127,6 +135,10 @@ def main() -> None:
     say(
         f"raw SQL (one count by status, 30 days): {raw * 1000:.0f} ms; "
         f"API (30 days, stored days) / raw = {rows[2][1] / raw:.2f}×"
+    )
+    say(
+        f"Prometheus scrape of /metrics p50 {scrape * 1000:.0f} ms; "
+        f"scrape / raw = {scrape / raw:.2f}×"
     )
 
 

@@ -51,3 +51,12 @@ def test_callbacks_filter_by_a_known_status_only(demo):
     response = owner.get(path, {"status": "lost"})
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["status"][0]["code"] == "invalid_choice"
+
+
+def test_an_unknown_draft_status_filter_is_refused_naming_the_choice(demo):
+    response = person_client("senior_adjuster").get("/api/v1/drafts", {"status": "bogus"})
+    assert response.status_code == 400
+    [error] = response.json()["error"]["fields"]["status"]
+    assert error["code"] == "invalid_choice" and "bogus" in error["message"]
+    known = person_client("senior_adjuster").get("/api/v1/drafts", {"status": "queued"})
+    assert known.status_code == 200 and known.json()["results"]

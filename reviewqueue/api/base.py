@@ -72,10 +72,19 @@ class APIBase(APIView):
         # Refuse by the declared size before reading a byte of the body.
         if length > limit:
             raise PayloadTooLarge(limit)
+        # Django reads a body only as far as Content-Length says: a chunked body without one
+        # would arrive empty and be judged as missing every field.
+        chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
         media_type = (request.content_type or "").split(";")[0].strip().lower()
-        if length and media_type != "application/json":
+        if (length or chunked) and media_type != "application/json":
             raise APIError(
                 415,
                 "unsupported_media_type",
                 f"Send JSON with `Content-Type: application/json` (got {media_type or 'none'!r}).",
+            )
+        if chunked and not length:
+            raise APIError(
+                411,
+                "length_required",
+                "Send the body with a Content-Length header; chunked bodies are not read.",
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 import django_filters
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -167,7 +168,7 @@ def list_drafts(request) -> Response:
     """GET /api/v1/drafts for people: drafts in queues they may view, filtered, paginated."""
     filtered = DraftFilter(request.query_params, queryset=drafts_visible_to(request.user))
     if not filtered.is_valid():
-        raise exceptions.ValidationError(filtered.errors)
+        raise translate_validation(filtered.errors)  # each error with its code: invalid_choice…
     pages = DraftPages()
     drafts = filtered.qs.select_related("leased_by").prefetch_related(
         "decisions__reviewer", "decisions__queue", "decisions__error_category"

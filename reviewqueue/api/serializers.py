@@ -172,41 +172,6 @@ class DecisionIn(StrictSerializer):
     comment = _text(10_000, required=False, allow_blank=True)
     reason = _text(2000, required=False)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        action = attrs["action"]
-        if action == Decision.Action.EDIT and "content" not in attrs:
-            raise serializers.ValidationError(
-                {"content": [serializers.ErrorDetail("Required to edit.", code="required")]}
-            )
-        if action == Decision.Action.ESCALATE and not attrs.get("reason"):
-            raise serializers.ValidationError(
-                {"reason": [serializers.ErrorDetail("Required to escalate.", code="required")]}
-            )
-        if action != Decision.Action.EDIT and "content" in attrs:
-            # Dropping it would let the reviewer believe their text was saved.
-            raise serializers.ValidationError(
-                {
-                    "content": [
-                        serializers.ErrorDetail(
-                            "Only an edit carries new text: choose edit to change it.",
-                            code="not_allowed",
-                        )
-                    ]
-                }
-            )
-        if action != Decision.Action.ESCALATE and attrs.get("reason"):
-            raise serializers.ValidationError(
-                {
-                    "reason": [
-                        serializers.ErrorDetail(
-                            "Only an escalation takes a reason; use comment otherwise.",
-                            code="not_allowed",
-                        )
-                    ]
-                }
-            )
-        return attrs
-
 
 class DecisionOut(serializers.ModelSerializer):
     reviewer = serializers.CharField(source="reviewer.username", read_only=True)

@@ -16,13 +16,30 @@ class Queue(models.Model):
     workflow = models.ForeignKey(
         "workflows.Workflow", on_delete=models.PROTECT, related_name="queues"
     )
-    sla = models.DurationField(default=timedelta(hours=24), help_text="Time a draft may wait.")
-    lease_duration = models.DurationField(default=timedelta(minutes=15))
+    sla = models.DurationField(
+        "SLA",
+        default=timedelta(hours=24),
+        help_text="How long a draft may wait for its decision before it is escalated, "
+        "as HH:MM:SS or 'DAYS HH:MM:SS' (04:00:00 is four hours).",
+    )
+    lease_duration = models.DurationField(
+        "lease length",
+        default=timedelta(minutes=15),
+        help_text="How long a claim holds a draft for its reviewer, at least 00:01:00.",
+    )
     escalation_queue = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Where escalated and overdue drafts go. Empty: reviewers cannot escalate, "
+        "and an overdue draft stays here with its breach recorded.",
     )
     approvals_required = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(2)]
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(2)],
+        help_text="2: a second, different person must approve after the first.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -57,6 +57,13 @@ def decide(
         queue_before, status_before = draft.queue, draft.status_before_lease
         lease_started_at = draft.lease_started_at or now
         text_before = draft.current_content
+        if action == Action.EDIT and _same_text(content, text_before):
+            # Counted as an edit it would read as a correction in the owners' metrics.
+            raise Invalid(
+                "validation_error",
+                "The text is unchanged: approve it as written instead.",
+                {"content": "unchanged"},
+            )
         text_after = content if action == Action.EDIT and content is not None else text_before
 
         is_final = _apply(draft, user, action, text_after, now)
@@ -147,10 +154,30 @@ def _check_inputs(action: str, content: str | None, reason: str) -> None:
         raise Invalid(
             "validation_error", f"Unknown action {action!r}.", {"action": "invalid_choice"}
         )
-    if action == Action.EDIT and not content:
-        raise Invalid("validation_error", "An edit needs the new content.", {"content": "required"})
-    if action == Action.ESCALATE and not reason:
-        raise Invalid("validation_error", "Escalating needs a reason.", {"reason": "required"})
+    if action == Action.EDIT and not (content or "").strip():
+        raise Invalid(
+            "validation_error", "Write the corrected text to edit.", {"content": "required"}
+        )
+    if action != Action.EDIT and content is not None:
+        # Dropping it would let the reviewer believe their text was saved.
+        raise Invalid(
+            "validation_error",
+            "Only an edit carries new text: choose edit to change it.",
+            {"content": "not_allowed"},
+        )
+    if action == Action.ESCALATE and not reason.strip():
+        raise Invalid("validation_error", "Say why you escalate.", {"reason": "required"})
+    if action != Action.ESCALATE and reason:
+        raise Invalid(
+            "validation_error",
+            "Only an escalation takes a reason; use comment otherwise.",
+            {"reason": "not_allowed"},
+        )
+
+
+def _same_text(a: str, b: str) -> bool:
+    # A browser sends CRLF line ends whatever the producer sent: that alone changes nothing.
+    return a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
 
 
 def _category(draft: Draft, action: str, slug: str | None) -> ErrorCategory | None:

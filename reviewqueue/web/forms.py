@@ -73,19 +73,6 @@ class DecisionForm(forms.Form):
     def clean_content(self) -> str:
         return _lf(self.cleaned_data["content"])
 
-    def clean(self) -> dict:
-        data = super().clean()
-        action = data.get("action")
-        content = data.get("content")
-        if action == Action.EDIT and "content" not in self.errors:  # too long: said already
-            if not content or not content.strip():
-                self.add_error("content", "Write the corrected text to edit.")
-            elif content == _lf(self.draft.current_content):
-                self.add_error("content", "The text is unchanged: choose “Approve as written”.")
-        if action == Action.ESCALATE and "reason" not in self.errors and not data["reason"].strip():
-            self.add_error("reason", "Say why you escalate.")
-        return data
-
     def decision(self) -> dict:
         """The cleaned form as keyword arguments for `decisions.decide`."""
         data = self.cleaned_data

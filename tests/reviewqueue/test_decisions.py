@@ -127,6 +127,8 @@ def test_escalating_from_a_queue_with_no_escalation_queue_is_409(claims):
             "unknown_category",
         ),
         ({"action": "escalate"}, "reason", "required"),
+        ({"action": "edit", "error_category": "tone", "content": "  \n "}, "content", "required"),
+        ({"action": "escalate", "reason": " \t\n"}, "reason", "required"),
         ({"action": "publish"}, "action", "invalid_choice"),
         ({"action": "approve", "status": "approved"}, "status", "unknown_field"),
         ({"action": "approve", "error_category": "tone"}, "error_category", "not_allowed"),
@@ -146,6 +148,21 @@ def test_invalid_decisions_are_400_and_change_nothing(claims, body, field, code)
     response = post_decision(adjuster, draft.pk, **body)
     assert response.status_code == 400
     assert code in field_codes(response)[field]
+    draft.refresh_from_db()
+    assert draft.status == "in_review" and not Decision.objects.filter(draft=draft).exists()
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_an_edit_that_changes_nothing_is_refused_as_unchanged(claims, line_end):
+    [draft] = make_drafts(claims, 1)
+    Draft.objects.filter(pk=draft.pk).update(content="First line.\nSecond line.")
+    adjuster = person_client("adjuster")
+    claim(adjuster, "claims-standard")
+    same = f"First line.{line_end}Second line."
+    response = post_decision(adjuster, draft.pk, action="edit", error_category="tone", content=same)
+    assert response.status_code == 400
+    assert field_codes(response) == {"content": ["unchanged"]}
+    assert "approve it as written" in response.json()["error"]["fields"]["content"][0]["message"]
     draft.refresh_from_db()
     assert draft.status == "in_review" and not Decision.objects.filter(draft=draft).exists()
 

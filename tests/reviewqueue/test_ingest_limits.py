@@ -162,6 +162,26 @@ def test_wrong_content_type_is_415(claims_producer, nothing_stored, content_type
     assert error_code(response) == "unsupported_media_type"
 
 
+@pytest.mark.parametrize(
+    "content_type, status, code",
+    [("application/json", 411, "length_required"), ("text/plain", 415, "unsupported_media_type")],
+)
+def test_a_chunked_body_is_refused_not_read_as_empty(
+    claims_producer, nothing_stored, content_type, status, code
+):
+    # As a WSGI server hands Django a chunked request: no Content-Length, the body unread.
+    response = claims_producer.generic(
+        "POST",
+        DRAFTS,
+        json.dumps(draft_body()),
+        content_type=content_type,
+        CONTENT_LENGTH="",
+        HTTP_TRANSFER_ENCODING="chunked",
+    )
+    assert response.status_code == status
+    assert error_code(response) == code
+
+
 def test_json_with_charset_is_accepted(claims_producer):
     response = claims_producer.generic(
         "POST", DRAFTS, json.dumps(draft_body()), content_type="application/json; charset=utf-8"

@@ -288,6 +288,31 @@ def test_a_name_rebinding_to_loopback_after_the_check_never_reaches_it(
 
 
 @override_settings(RQ_CALLBACK_ALLOW_PRIVATE=False)
+def test_an_address_that_cannot_be_reached_gives_way_to_the_next_one(claims, receiver, monkeypatch):
+    # The name answers an IPv6 address first, which this worker cannot reach, then an IPv4 one.
+    v6 = "2606:2800:21f:cb07:6820:80da:af6b:8b2c"
+    fake_dns(monkeypatch, PRODUCER, [v6, PUBLIC])
+    real_connect = socket.create_connection
+    connected: list[str] = []
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address[0])
+        if address[0] == v6:
+            raise OSError(101, "Network is unreachable")
+        return real_connect(("127.0.0.1", address[1]), *args, **kwargs)  # PUBLIC, in tests
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    delivery = pending_delivery(claims, receiver.url.replace("127.0.0.1", PRODUCER))
+
+    assert outbox.attempt(delivery.pk) is True
+    assert connected == [v6, PUBLIC]
+    [received] = receiver.received
+    assert received.verified and received.webhook_id == delivery.id
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered" and delivery.attempts == 1
+
+
+@override_settings(RQ_CALLBACK_ALLOW_PRIVATE=False)
 def test_https_goes_to_the_vetted_address_but_is_verified_for_the_name(claims, monkeypatch):
     fake_dns(monkeypatch, PRODUCER, [PUBLIC])
     sent: list[httpx.Request] = []

@@ -3,7 +3,7 @@ percentiles stay within 1 %, and a rebuild picks up data corrected by hand."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -143,6 +143,26 @@ def test_received_and_decided_on_different_days_land_in_their_own_days(fresh):  
     } in m["series"]
     assert m["error_categories"] == [{"category": "tone", "count": 1, "share": 1.0}]
     assert m["time_to_decision_seconds"]["p50"] == pytest.approx(4 * 3600, rel=0.01)
+
+
+def test_the_series_shows_quiet_days_between_busy_ones_as_zeros(fresh):  # noqa: F811
+    first, last = make_drafts(fresh, 2, consequence="low")
+    Draft.objects.filter(pk=first.pk).update(received_at=at(12))
+    Draft.objects.filter(pk=last.pk).update(received_at=at(3))
+    owner = person_client("claims_owner")
+
+    days = owner.get(METRICS, {"from": "2000-01-01"}).json()["series"]
+    assert [row["bucket"] for row in days] == [
+        at(n).date().isoformat() for n in range(12, 2, -1)
+    ]  # ten days, from the first draft to the last: not from 2000, not to today
+    assert [row["received"] for row in days] == [1] + [0] * 8 + [1]
+
+    weeks = owner.get(METRICS, {"from": "2000-01-01", "bucket": "week"}).json()["series"]
+    mondays = [date.fromisoformat(row["bucket"]) for row in weeks]
+    assert all(d.weekday() == 0 for d in mondays)
+    gaps = [later - earlier for earlier, later in zip(mondays, mondays[1:], strict=False)]
+    assert gaps == [timedelta(days=7)] * (len(weeks) - 1)
+    assert sum(row["received"] for row in weeks) == 2
 
 
 def test_a_period_reaching_far_back_stores_nothing_before_the_first_draft(fresh):  # noqa: F811

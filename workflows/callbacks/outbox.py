@@ -30,13 +30,15 @@ from audit import events
 from audit.actors import Actor
 from audit.services import record
 from workflows.callbacks import signing
-from workflows.callbacks.urls import HostDoesNotResolve, UnsafeCallbackURL, check, vetted_address
+from workflows.callbacks.urls import HostDoesNotResolve, UnsafeCallbackURL, check, vetted_addresses
 from workflows.models import CallbackAttempt, CallbackDelivery, GoneEndpoint
 
 log = logging.getLogger(__name__)
 SENDER = Actor.system("callbacks")
 CLAIM_FOR = timedelta(seconds=60)
 TIMEOUT_SECONDS = 10
+# A name's addresses tried in turn when one cannot be connected to (at most this many).
+CONNECT_TRIES = 3
 # A sweep stops starting attempts after this long (it runs every RQ_CALLBACK_SWEEP_SECONDS).
 SWEEP_BUDGET_SECONDS = 20
 
@@ -167,15 +169,27 @@ def _retry_after(value: str) -> timedelta | None:
 
 def _post(url: str, body: str, headers: dict[str, str]) -> httpx.Response:
     target = httpx.URL(url)
-    extensions: dict[str, str] = {}
-    if not settings.RQ_CALLBACK_ALLOW_PRIVATE:
-        # Connect to the address we vetted, not to whatever the name resolves to a moment later.
-        # Host header, TLS SNI and certificate check still use the name.
-        host = target.raw_host.decode("ascii")
-        headers = {**headers, "Host": target.netloc.decode("ascii")}
-        if target.scheme == "https":
-            extensions["sni_hostname"] = host
-        target = target.copy_with(host=vetted_address(host))
+    if settings.RQ_CALLBACK_ALLOW_PRIVATE:
+        return _send(target, body, headers, {})
+    # Connect to an address we vetted, not to whatever the name resolves to a moment later.
+    # Host header, TLS SNI and certificate check still use the name.
+    host = target.raw_host.decode("ascii")
+    headers = {**headers, "Host": target.netloc.decode("ascii")}
+    extensions = {"sni_hostname": host} if target.scheme == "https" else {}
+    *others, last = vetted_addresses(host)[:CONNECT_TRIES]
+    for address in others:
+        try:
+            return _send(target.copy_with(host=address), body, headers, extensions)
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            # Nothing was sent, so the next address (an IPv4 one behind an IPv6 one this worker
+            # cannot reach, say) cannot deliver the event twice.
+            continue
+    return _send(target.copy_with(host=last), body, headers, extensions)
+
+
+def _send(
+    target: httpx.URL, body: str, headers: dict[str, str], extensions: dict[str, str]
+) -> httpx.Response:
     with (
         httpx.Client(
             timeout=TIMEOUT_SECONDS,

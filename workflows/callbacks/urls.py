@@ -69,7 +69,7 @@ def check(url: str, *, resolve: bool = True) -> None:
     if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
         raise UnsafeCallbackURL(f"{host} is an internal name")
     if resolve:
-        vetted_address(host)
+        vetted_addresses(host)
 
 
 class HostDoesNotResolve(UnsafeCallbackURL):
@@ -77,16 +77,17 @@ class HostDoesNotResolve(UnsafeCallbackURL):
     may be down for a moment)."""
 
 
-def vetted_address(host: str) -> str:
-    """Resolve host once; the address to connect to, refused if any of them is internal."""
+def vetted_addresses(host: str) -> list[str]:
+    """Resolve host once; its addresses to connect to, in the resolver's order, all refused if
+    any of them is internal."""
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
         raise HostDoesNotResolve(f"{host} does not resolve") from exc
-    addresses = [str(info[4][0]) for info in infos]
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     for address in addresses:
         if _internal(address):
             raise UnsafeCallbackURL(f"{host} resolves to an internal address ({address})")
     if not addresses:
         raise HostDoesNotResolve(f"{host} does not resolve")
-    return addresses[0]
+    return addresses

@@ -123,17 +123,28 @@ def workflow_metrics(workflow: Workflow, period: Period) -> dict:
 
 
 def _series(days: dict[date, Tally], bucket: str) -> list[dict]:
-    """Received and outcomes per day or per week (weeks start on Monday), active buckets only."""
+    """Received and outcomes per day or per week (weeks start on Monday).
+
+    The series runs from the first bucket with activity to the last, quiet buckets in between
+    included as zeros, so a chart or a table of it shows the gaps instead of closing them up;
+    it stays as long as the workflow has been busy, however wide the period asked for.
+    """
+    step = timedelta(days=7 if bucket == "week" else 1)
     rows: dict[date, Tally] = {}
     for day, tally in days.items():
-        key = day - timedelta(days=day.weekday()) if bucket == "week" else day
-        rows.setdefault(key, Tally()).add(tally)
-    return [
-        {
-            "bucket": key.isoformat(),
-            "received": tally.counts["received"],
-            **{status: tally.counts[status] for status in FINAL},
-        }
-        for key, tally in sorted(rows.items())
-        if any(tally.counts[k] for k in ("received", *FINAL))
-    ]
+        if any(tally.counts[k] for k in ("received", *FINAL)):
+            key = day - timedelta(days=day.weekday()) if bucket == "week" else day
+            rows.setdefault(key, Tally()).add(tally)
+    series = []
+    key = min(rows, default=None)
+    while key is not None and key <= max(rows):
+        counts = rows.get(key, Tally()).counts
+        series.append(
+            {
+                "bucket": key.isoformat(),
+                "received": counts["received"],
+                **{status: counts[status] for status in FINAL},
+            }
+        )
+        key += step
+    return series
