@@ -65,8 +65,9 @@ def _kick(run_id: int) -> None:
 def run_verification(run_id: int) -> VerificationRun | None:
     """Check the chain for a queued run; None if another worker took it or it already ran."""
     with transaction.atomic():
+        # Locked, skipping a run another worker holds, so each run is checked once.
         run = (
-            VerificationRun.objects.select_for_update(skip_locked=True)
+            VerificationRun.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
             .filter(pk=run_id, status=Status.QUEUED)
             .first()
         )

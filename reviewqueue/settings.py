@@ -6,6 +6,7 @@ DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS. An invalid value stops st
 message naming the variable.
 """
 
+import re
 import secrets
 from pathlib import Path
 
@@ -33,22 +34,50 @@ def _secret_key() -> str:
     return key_file.read_text().strip()
 
 
-def _positive_int(name: str, default: int) -> int:
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def _bool(name: str, default: bool) -> bool:
+    # Strict: a typo such as SECURE_SSL_REDIRECT=ture must not quietly switch a protection off.
+    raw = env.str(name, default="1" if default else "0").strip().lower()
+    if raw not in _TRUE | _FALSE:
+        raise ImproperlyConfigured(f"{name} must be true or false (1/0, yes/no), got {raw!r}")
+    return raw in _TRUE
+
+
+def _int(name: str, default: int, *, minimum: int) -> int:
     try:
         value = env.int(name, default=default)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a whole number, got {env.str(name)!r}") from exc
-    if value <= 0:
-        raise ImproperlyConfigured(f"{name} must be positive, got {value}")
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
     return value
 
 
+def _positive_int(name: str, default: int) -> int:
+    return _int(name, default, minimum=1)
+
+
+def _rate(name: str, default: str, *, may_be_none: bool = False) -> str | None:
+    """A request rate such as 30/m or 6000/min, checked now rather than at the first request."""
+    raw = env.str(name, default=default).strip()
+    if may_be_none and raw.lower() == "none":
+        return None
+    if not re.fullmatch(r"[1-9]\d*/(s|m|h|d)[a-z]*", raw):
+        allowed = "'none' or " if may_be_none else ""
+        raise ImproperlyConfigured(
+            f"{name} must be {allowed}a count per s, m, h or d such as 30/m, got {raw!r}"
+        )
+    return raw
+
+
 SECRET_KEY = _secret_key()
-DEBUG = env.bool("DEBUG", default=False)
+DEBUG = _bool("DEBUG", False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The demo password works only in DEBUG unless this is set (see seed_demo).
-RQ_ALLOW_DEMO_PASSWORDS = env.bool("RQ_ALLOW_DEMO_PASSWORDS", default=False)
+RQ_ALLOW_DEMO_PASSWORDS = _bool("RQ_ALLOW_DEMO_PASSWORDS", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -113,10 +142,12 @@ if DATABASES["default"]["ENGINE"] not in (
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services open their own transactions
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=600)
+    DATABASES["default"]["CONN_MAX_AGE"] = _int("DB_CONN_MAX_AGE", 600, minimum=0)
 else:
     # SQLite: wait for the writer lock instead of failing at once when the worker also writes.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # IMMEDIATE takes that lock when a transaction begins: one that began as a reader and then
+    # wrote could not wait for it, and failed at once with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -170,25 +201,25 @@ WHITENOISE_USE_FINDERS = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = _bool("CSRF_COOKIE_SECURE", not DEBUG)
 # HTTPS only in production: plain HTTP is redirected (load-balancer probes excepted) and browsers
 # are told to remember that with HSTS. Behind a TLS-terminating proxy set BEHIND_TLS_PROXY=1.
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_HSTS_SECONDS = _int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", False)
 # Preloading is a per-domain decision that is slow to undo: opt in with SECURE_HSTS_PRELOAD=1.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+BEHIND_TLS_PROXY = _bool("BEHIND_TLS_PROXY", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 
 # Sign-in attempts (reviewqueue/web/signin.py), counted in the cache like the API throttles.
 # Refusals written to the audit log per caller and minute (more are log lines only).
 RQ_DENIALS_LOGGED_PER_MINUTE = _positive_int("RQ_DENIALS_LOGGED_PER_MINUTE", 60)
-RQ_SIGNIN_RATE_PER_CLIENT = env.str("RQ_SIGNIN_RATE_PER_CLIENT", default="30/m")
-RQ_SIGNIN_RATE_PER_USERNAME = env.str("RQ_SIGNIN_RATE_PER_USERNAME", default="10/m")
+RQ_SIGNIN_RATE_PER_CLIENT = _rate("RQ_SIGNIN_RATE_PER_CLIENT", "30/m")
+RQ_SIGNIN_RATE_PER_USERNAME = _rate("RQ_SIGNIN_RATE_PER_USERNAME", "10/m")
 RATELIMIT_FAIL_OPEN = True  # Redis down: sign-in still works (the cache fails open, see CACHES)
 if not REDIS_URL:
     # The embedded default's in-process cache counts per process; it runs one web process.
@@ -212,15 +243,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "reviewqueue.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         # "none" switches a throttle off (the benchmarks run that way).
-        "producer": env.str("RQ_PRODUCER_THROTTLE_RATE", default="6000/min"),
-        "person": env.str("RQ_PERSON_THROTTLE_RATE", default="1200/min"),
+        "producer": _rate("RQ_PRODUCER_THROTTLE_RATE", "6000/min", may_be_none=True),
+        "person": _rate("RQ_PERSON_THROTTLE_RATE", "1200/min", may_be_none=True),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "URL_FORMAT_OVERRIDE": None,  # ?format= belongs to the audit export, not to DRF
 }
-for _scope, _rate in list(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items()):
-    if _rate.lower() == "none":
-        REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][_scope] = None
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "ReviewQueue API",
@@ -285,7 +313,7 @@ CELERY_TASK_ROUTES = {
     "workflows.deliver_callback": {"queue": "callbacks"},
     "workflows.sweep_callbacks": {"queue": "callbacks"},
 }
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -297,7 +325,7 @@ RQ_SLA_SWEEP_SECONDS = _positive_int("RQ_SLA_SWEEP_SECONDS", 60)
 RQ_CALLBACK_SWEEP_SECONDS = _positive_int("RQ_CALLBACK_SWEEP_SECONDS", 30)
 RQ_CALLBACK_GIVE_UP_HOURS = _positive_int("RQ_CALLBACK_GIVE_UP_HOURS", 24)
 # Callbacks to loopback / private addresses: refused in production, allowed in the local demo.
-RQ_CALLBACK_ALLOW_PRIVATE = env.bool("RQ_CALLBACK_ALLOW_PRIVATE", default=DEBUG)
+RQ_CALLBACK_ALLOW_PRIVATE = _bool("RQ_CALLBACK_ALLOW_PRIVATE", DEBUG)
 RQ_LEASE_REAPER_SECONDS = _positive_int("RQ_LEASE_REAPER_SECONDS", 60)
 # A day's metrics are stored once it is this long over (late commits are still counted).
 RQ_METRICS_ROLLUP_GRACE_SECONDS = _positive_int("RQ_METRICS_ROLLUP_GRACE_SECONDS", 3600)
@@ -328,15 +356,21 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Mail (audit checkpoints, later digests): printed to the console unless EMAIL_URL is set,
+# Mail (audit checkpoints and failures, owners' digests and automation notices): printed to the
+# console unless EMAIL_URL is set,
 # e.g. smtp+tls://user:password@mail.example.com:587
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="reviewqueue@localhost")
-# Where links in mail point (the digest's example drafts).
+# A scraper of /metrics from outside loopback sends it as a bearer token (reviewqueue/ops.py).
 RQ_METRICS_TOKEN = env.str("RQ_METRICS_TOKEN", default="")
+# Where links in mail point (the digest's example drafts, a verification's page).
 RQ_BASE_URL = env.str("RQ_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {LOG_LEVEL!r}"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -20,7 +20,7 @@ from reviewqueue.web.navigation import post_only
 from reviewqueue.web.security import content_security_policy
 from workflows.callbacks import outbox
 from workflows.models import CallbackDelivery, Workflow
-from workflows.selectors.access import OWNER, feedback_role
+from workflows.selectors.access import OWNER, OwnersOnly, access_workflow_feedback
 from workflows.selectors.examples import category_examples
 from workflows.selectors.metrics import EARLIEST, LATEST, OUT_OF_RANGE, Period, workflow_metrics
 from workflows.selectors.sources import source_report
@@ -68,20 +68,19 @@ def _in_range(day: date | None) -> date | None:
     return day
 
 
-def _workflow_for(request: HttpRequest, slug: str) -> tuple[Workflow, str | None]:
-    workflow = Workflow.objects.filter(slug=slug).first()
-    if workflow is None:
-        raise Http404("No such workflow.")
-    return workflow, feedback_role(request.user, workflow)
+def _workflow_for(
+    request: HttpRequest, slug: str, *, owners_only: bool = False
+) -> tuple[Workflow, str]:
+    """The workflow and the person's role; 404 as for a missing one if it is not theirs to see,
+    OwnersOnly (answered by _refused) for an auditor asking to act."""
+    try:
+        return access_workflow_feedback(request.user, slug, owners_only=owners_only)
+    except Workflow.DoesNotExist as missing:
+        raise Http404("No such workflow.") from missing
 
 
-def _not_yours(request: HttpRequest, workflow: Workflow) -> HttpResponse:
-    return render(
-        request,
-        "owner/refused.html",
-        {"workflow": workflow, "status": 403},
-        status=403,
-    )
+def _refused(request: HttpRequest, slug: str) -> HttpResponse:
+    return render(request, "owner/refused.html", {"slug": slug, "status": 403}, status=403)
 
 
 @content_security_policy
@@ -89,8 +88,6 @@ def _not_yours(request: HttpRequest, workflow: Workflow) -> HttpResponse:
 @require_safe
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     workflow, role = _workflow_for(request, slug)
-    if role is None:
-        return _not_yours(request, workflow)
     form = PeriodForm(request.GET if request.GET else None)
     status = 400 if form.is_bound and not form.is_valid() else 200
     period = form.period()
@@ -130,9 +127,10 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @post_only
 def switch_automation(request: HttpRequest, slug: str) -> HttpResponse:
-    workflow, role = _workflow_for(request, slug)
-    if role != OWNER:
-        return _not_yours(request, workflow)
+    try:
+        workflow, _role = _workflow_for(request, slug, owners_only=True)
+    except OwnersOnly:
+        return _refused(request, slug)
     actor = Actor.person(request.user)
     if request.POST.get("enabled") == "1":
         try:
@@ -151,9 +149,10 @@ def switch_automation(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @post_only
 def resend_callback(request: HttpRequest, slug: str, delivery_id: str) -> HttpResponse:
-    workflow, role = _workflow_for(request, slug)
-    if role != OWNER:
-        return _not_yours(request, workflow)
+    try:
+        workflow, _role = _workflow_for(request, slug, owners_only=True)
+    except OwnersOnly:
+        return _refused(request, slug)
     delivery = CallbackDelivery.objects.filter(workflow=workflow, pk=delivery_id).first()
     if delivery is None:
         raise Http404("No such callback.")
@@ -170,9 +169,10 @@ def resend_callback(request: HttpRequest, slug: str, delivery_id: str) -> HttpRe
 @login_required
 @require_safe
 def decided_draft(request: HttpRequest, slug: str, draft_id: UUID) -> HttpResponse:
-    workflow, role = _workflow_for(request, slug)
-    if role != OWNER:
-        return _not_yours(request, workflow)
+    try:
+        workflow, _role = _workflow_for(request, slug, owners_only=True)
+    except OwnersOnly:
+        return _refused(request, slug)
     draft = (
         Draft.objects.filter(workflow=workflow, pk=draft_id, status__in=DECIDED)
         .prefetch_related("decisions__reviewer", "decisions__error_category", "source_flags")

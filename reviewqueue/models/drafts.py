@@ -1,4 +1,5 @@
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -156,6 +157,15 @@ class Draft(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
+
+    def lease_is_live_for(self, user_id: int, now: datetime) -> bool:
+        """Whether this person holds the draft's lease at `now` (the database clock's time)."""
+        return (
+            self.status == self.Status.IN_REVIEW
+            and self.leased_by_id == user_id
+            and self.lease_expires_at is not None
+            and self.lease_expires_at > now
+        )
 
     @property
     def current_content(self) -> str:

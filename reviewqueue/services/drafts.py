@@ -28,7 +28,7 @@ def withdraw_draft(*, key: ProducerKey, draft_id: UUID) -> Draft:
         # Lock the draft so a decision being recorded at this moment and the withdrawal
         # cannot both win: whichever locks second sees the other's status.
         draft = (
-            Draft.objects.select_for_update(of=("self",))
+            Draft.objects.select_for_update(of=("self",), no_key=True)
             .select_related("queue", "workflow", "policy")
             .get(pk=draft_id, workflow_id=key.workflow_id)
         )

@@ -22,7 +22,7 @@ from audit.actors import Actor
 from audit.services import record
 from reviewqueue import clock
 from reviewqueue.models import Decision, Draft, Lease, Queue
-from reviewqueue.services.errors import Conflict
+from reviewqueue.services.errors import Conflict, NotAllowed
 
 REAP_BATCH = 500
 
@@ -154,7 +154,7 @@ def _lock_first(
             candidates.exclude(first_approver=user)
             .exclude(Exists(approved_before))
             .order_by("due_at", "received_at")
-            .select_for_update(skip_locked=True, of=("self",))
+            .select_for_update(skip_locked=True, of=("self",), no_key=True)
             .select_related("policy")
             .first()
         )
@@ -215,22 +215,28 @@ def lock_leased_draft(draft_id: UUID, user: AbstractBaseUser) -> tuple[Draft, da
     (changes are stamped with it); else Conflict (409)."""
     # Lock first: a decision, a renewal or the reaper may be changing this lease right now.
     draft = (
-        Draft.objects.select_for_update(of=("self",))
+        Draft.objects.select_for_update(of=("self",), no_key=True)
         .select_related("queue__escalation_queue", "queue__workflow", "workflow", "policy")
         .get(pk=draft_id)
     )
     now = clock.now()
     if draft.is_final:
         raise Conflict("draft_already_final", f"The draft is already {draft.status}.")
-    live = (
-        draft.status == Draft.Status.IN_REVIEW
-        and draft.leased_by_id == user.pk
-        and draft.lease_expires_at is not None
-        and draft.lease_expires_at > now
-    )
-    if not live:
-        raise Conflict("no_live_lease", "You hold no live lease on this draft; claim it first.")
-    return draft, now
+    if draft.lease_is_live_for(user.pk, now):
+        return draft, now
+    if draft.first_approver_id == user.pk:
+        # Claiming cannot help them: the second approval must come from someone else.
+        raise NotAllowed(
+            "same_approver",
+            "You gave this draft its first approval; the second must come from someone else.",
+        )
+    if draft.status == Draft.Status.IN_REVIEW and draft.leased_by_id == user.pk:
+        raise Conflict(
+            "no_live_lease",
+            f"Your lease on this draft ran out at {draft.lease_expires_at:%H:%M} UTC; "
+            "claim it again from its queue (someone else may take it meanwhile).",
+        )
+    raise Conflict("no_live_lease", "You hold no live lease on this draft; claim it first.")
 
 
 def renew_lease(*, draft_id: UUID, user: AbstractBaseUser) -> Draft:
@@ -271,7 +277,7 @@ def expire_leases(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             batch = list(
                 Draft.objects.filter(status=Draft.Status.IN_REVIEW, lease_expires_at__lte=now)
-                .select_for_update(skip_locked=True, of=("self",))
+                .select_for_update(skip_locked=True, of=("self",), no_key=True)
                 .select_related("workflow", "leased_by")[:REAP_BATCH]
             )
             for draft in batch:
@@ -295,7 +301,8 @@ def end_leases_without_permission(
         leased = leased.filter(queue_id__in=queue_ids)
     ended = 0
     with transaction.atomic():
-        for draft in leased.select_for_update(of=("self",)).select_related(
+        # Locked so a decision by the holder cannot land while their lease is being ended.
+        for draft in leased.select_for_update(of=("self",), no_key=True).select_related(
             "queue", "leased_by", "workflow"
         ):
             if not may(draft.leased_by, REVIEW, draft.queue):

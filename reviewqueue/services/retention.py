@@ -103,7 +103,7 @@ def _lock_due_drafts(workflow: Workflow, cutoff: datetime) -> list[Draft]:
         )
         .filter(~Exists(pending))
         # Locked so a concurrent run skips these instead of purging (and auditing) them twice.
-        .select_for_update(skip_locked=True, of=("self",))
+        .select_for_update(skip_locked=True, of=("self",), no_key=True)
         .only("pk", "sources", "routing_reason", "escalation_request")
         # The digest of the text as it stands (Draft.current_content), without fetching the text.
         .annotate(content_sha256=_Sha256Hex(Coalesce("reviewed_content", "content")))
@@ -127,7 +127,7 @@ def _lock_callbacks(draft_ids: Sequence[Any]) -> list[CallbackDelivery]:
     # Locked so a resend (which locks the row too) cannot make one pending while it is purged.
     return list(
         CallbackDelivery.objects.filter(draft_id__in=draft_ids)
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",), no_key=True)
         .only("pk", "draft_id", "status", "payload")
         .order_by("pk")
     )

@@ -57,7 +57,7 @@ def _sweep(drafts, now: datetime, handle) -> int:
         with transaction.atomic():
             batch = list(
                 drafts.order_by("due_at")
-                .select_for_update(skip_locked=True, of=("self",))
+                .select_for_update(skip_locked=True, of=("self",), no_key=True)
                 .select_related("queue__escalation_queue", "workflow", "leased_by")[:BATCH]
             )
             for draft in batch:

@@ -31,8 +31,9 @@ def issue_token(*, user: AbstractBaseUser, actor: Actor) -> tuple[PersonalToken,
 def revoke_token(*, token: PersonalToken, actor: Actor) -> PersonalToken:
     """Stop the token working from its next request on (idempotent; one audit entry)."""
     with transaction.atomic():
+        # Locked so two revocations record one event with the true "before".
         token = (
-            PersonalToken.objects.select_for_update(of=("self",))
+            PersonalToken.objects.select_for_update(of=("self",), no_key=True)
             .select_related("user")
             .get(pk=token.pk)
         )

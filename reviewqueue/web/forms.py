@@ -1,7 +1,7 @@
 """The decision form on the review page.
 
-It checks what the decision service expects its callers to check (the action, text to edit, a
-reason to escalate); the service itself judges the error category and the lease.
+It turns the page's fields into the decision service's arguments; the service judges them (the
+text, the reason, the error category, the lease) and its refusals are shown next to the fields.
 """
 
 from __future__ import annotations
@@ -74,14 +74,21 @@ class DecisionForm(forms.Form):
         return _lf(self.cleaned_data["content"])
 
     def decision(self) -> dict:
-        """The cleaned form as keyword arguments for `decisions.decide`."""
+        """The cleaned form as keyword arguments for `decisions.decide`.
+
+        The text box always holds the draft and the reason box is always there: what the
+        reviewer changed or typed is passed on whatever the action, so that approving changed
+        text is refused rather than the changes quietly dropped.
+        """
         data = self.cleaned_data
+        action, text, reason = data["action"], data["content"], data["reason"]
+        changed = bool(text) and text != _lf(self.draft.current_content)
         return {
-            "action": data["action"],
-            "content": data["content"] if data["action"] == Action.EDIT else None,
+            "action": action,
+            "content": text if action == Action.EDIT or changed else None,
             "error_category": data["error_category"] or None,
             "comment": data["comment"],
-            "reason": data["reason"] if data["action"] == Action.ESCALATE else "",
+            "reason": reason if action == Action.ESCALATE or reason.strip() else "",
         }
 
     def add_refusal(self, exc: Invalid) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from reviewqueue import clock
 from reviewqueue.models import Draft
 from reviewqueue.services.errors import Conflict, ReviewRefused
 
@@ -15,11 +16,20 @@ def refused(
     *,
     draft: Draft | None = None,
     unsaved_text: str | None = None,
+    unsaved_comment: str = "",
 ) -> HttpResponse:
     """403 for what the person may not do, 409 for what the draft's state does not allow now.
 
-    `unsaved_text` is the reviewer's edited text, shown again so a lost lease loses no work.
+    `unsaved_text` and `unsaved_comment` are what the reviewer wrote, shown again so a lost
+    lease loses no work.
     """
     status = 409 if isinstance(exc, Conflict) else 403
-    context = {"refusal": exc, "draft": draft, "unsaved_text": unsaved_text, "status": status}
+    context = {
+        "refusal": exc,
+        "draft": draft,
+        "holds_lease": draft is not None and draft.lease_is_live_for(request.user.pk, clock.now()),
+        "unsaved_text": unsaved_text,
+        "unsaved_comment": unsaved_comment,
+        "status": status,
+    }
     return render(request, "review/refused.html", context, status=status)

@@ -49,19 +49,10 @@ class GoldenForm(forms.Form):
     )
 
 
-def holds_live_lease(draft: Draft, user: AbstractBaseUser) -> bool:
-    return (
-        draft.status == Draft.Status.IN_REVIEW
-        and draft.leased_by_id == user.pk
-        and draft.lease_expires_at is not None
-        and draft.lease_expires_at > clock.now()
-    )
-
-
 def _review_page(
     request: HttpRequest, draft: Draft, form: DecisionForm | None = None, status: int = 200
 ) -> HttpResponse:
-    holds_lease = holds_live_lease(draft, request.user)
+    holds_lease = draft.lease_is_live_for(request.user.pk, clock.now())
     if form is None and holds_lease:
         # What the reviewer had typed when they flagged a source, given back (see flag_source).
         typed = request.session.pop(_unsaved_key(draft.pk), {})
@@ -169,7 +160,14 @@ def decide(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         form.add_refusal(exc)
         return _review_page(request, draft, form, status=400)
     except ReviewRefused as exc:
-        return refused(request, exc, draft=draft, unsaved_text=form.decision()["content"])
+        typed = form.decision()
+        return refused(
+            request,
+            exc,
+            draft=draft,
+            unsaved_text=typed["content"],
+            unsaved_comment=typed["comment"],
+        )
     messages.success(request, _decided(decision))
     return redirect("home")
 

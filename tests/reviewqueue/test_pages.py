@@ -15,7 +15,7 @@ from reviewqueue.models import Decision, Draft, Queue
 from reviewqueue.services import decisions, leases
 from reviewqueue.web.security import CONTENT_SECURITY_POLICY
 from tests.conftest import signed_in
-from tests.reviewqueue.review_helpers import make_drafts
+from tests.reviewqueue.review_helpers import let_lease_time_pass, make_drafts
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +162,38 @@ def test_a_refused_decision_offers_to_give_the_lease_back(claims):
     assert f'action="/drafts/{draft.pk}/release/"' in text(page)
 
 
+def test_a_decision_after_the_lease_ran_out_says_so_and_keeps_what_was_written(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    let_lease_time_pass(draft, 16)  # the reaper has not run: the draft still names them
+    response = decide(
+        adjuster,
+        draft,
+        action="edit",
+        content="My rewrite.",
+        error_category="tone",
+        comment="Checked the file.",
+    )
+    assert response.status_code == 409
+    page = text(response)
+    assert "Your lease on this draft ran out at" in page and "claim it again" in page
+    assert "You still hold the lease" not in page
+    assert "My rewrite." in page and "Checked the file." in page
+
+
+def test_the_first_approver_trying_again_is_told_why_claiming_will_not_help(claims):
+    [draft] = make_drafts(claims, 1, consequence="critical")
+    first = signed_in("senior_adjuster")
+    claim(first, draft.queue.slug)
+    assert decide(first, draft, action="approve").status_code == 302
+    again = decide(first, draft, action="approve")  # from a tab left open
+    assert again.status_code == 403
+    assert "You gave this draft its first approval" in text(again)
+    assert "claim it first" not in text(again)
+    assert Draft.objects.get(pk=draft.pk).status == "awaiting_second_approval"
+
+
 def test_home_leads_back_to_the_draft_you_hold(claims):
     [draft] = make_drafts(claims, 1, title="Claim 77 hail")
     adjuster = signed_in("adjuster")
@@ -247,6 +279,41 @@ def test_edit_without_a_category_is_shown_again_with_the_error_and_changes_nothi
     draft.refresh_from_db()
     assert draft.status == "in_review" and draft.reviewed_content is None
     assert not Decision.objects.filter(draft=draft).exists()
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "says"),
+    [
+        ({"action": "approve", "content": "My corrected text."}, "content", "choose edit"),
+        (
+            {"action": "reject", "error_category": "tone", "content": "My corrected text."},
+            "content",
+            "choose edit",
+        ),
+        ({"action": "approve", "reason": "Looks like fraud."}, "reason", "Only an escalation"),
+    ],
+)
+def test_what_the_reviewer_typed_is_never_dropped_by_another_action(claims, form, field, says):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    response = decide(adjuster, draft, **form)
+    assert response.status_code == 400
+    [error] = response.context["form"].errors[field]
+    assert says in error
+    assert "My corrected text." in text(response) or "Looks like fraud." in text(response)
+    draft.refresh_from_db()
+    assert draft.status == "in_review" and not Decision.objects.filter(draft=draft).exists()
+
+
+def test_approving_with_the_text_as_shown_ignores_the_browsers_line_ends(claims):
+    [draft] = make_drafts(claims, 1)
+    Draft.objects.filter(pk=draft.pk).update(content="One.\nTwo.")
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    response = decide(adjuster, draft, action="approve", content="One.\r\nTwo.")
+    assert response.status_code == 302
+    assert Draft.objects.get(pk=draft.pk).status == "approved"
 
 
 @pytest.mark.parametrize(

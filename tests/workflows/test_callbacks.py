@@ -129,12 +129,19 @@ def test_an_owner_can_resend(claims, receiver):
             f"/api/v1/workflows/claims-intake-summary/callbacks/{delivery.id}/resend"
         )
     assert response.status_code == 200
-    assert CallbackDelivery.objects.get(pk=delivery.id).status == "delivered"
+    resent = CallbackDelivery.objects.get(pk=delivery.id)
+    assert resent.status == "delivered"
+    # The event keeps when it was made; its window of retries starts again from the resend.
+    assert resent.created_at == delivery.created_at
+    assert resent.retrying_since > delivery.retrying_since
+    assert response.json()["retrying_since"] == resent.retrying_since.isoformat().replace(
+        "+00:00", "Z"
+    )
     assert (
         person_client("adjuster")
         .get("/api/v1/workflows/claims-intake-summary/callbacks")
         .status_code
-        == 403
+        == 404
     )
 
 

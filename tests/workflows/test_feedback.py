@@ -119,9 +119,9 @@ def test_metrics_periods_and_buckets(fresh):
         ("claims_tech", 200),
         ("admin", 200),
         ("auditor", 200),
-        ("finance_owner", 403),
-        ("adjuster", 403),
-        ("senior_adjuster", 403),
+        ("finance_owner", 404),
+        ("adjuster", 404),
+        ("senior_adjuster", 404),
     ],
 )
 def test_only_owners_admins_and_auditors_see_metrics(demo, who, status):
@@ -246,33 +246,34 @@ def test_golden_takes_true_or_false_and_nothing_else(fresh, value):
     assert not Draft.objects.get(pk=draft.pk).is_golden
 
 
+def human_history(workflow, approved: int, rejected: int) -> None:
+    """Human decisions on low drafts, written directly (the review path is tested elsewhere)."""
+    adjuster = User.objects.get(username="adjuster")
+    drafts = make_drafts(workflow, approved + rejected, consequence="low")
+    now = timezone.now()
+    for n, draft in enumerate(drafts):
+        status = "approved" if n < approved else "rejected"
+        Draft.objects.filter(pk=draft.pk).update(status=status, decided_at=now)
+        Decision.objects.create(
+            draft=draft,
+            queue=draft.queue,
+            workflow=workflow,
+            reviewer=adjuster,
+            action="approve" if status == "approved" else "reject",
+            is_final=True,
+            content=draft.content,
+            time_spent=timedelta(seconds=30),
+            decided_at=now,
+        )
+
+
 class TestEarnedAutomation:
     URL = "/api/v1/workflows/claims-intake-summary/automation"
-
-    def _history(self, workflow, approved: int, rejected: int) -> None:
-        """Human decisions on low drafts, written directly (the review path is tested elsewhere)."""
-        adjuster = User.objects.get(username="adjuster")
-        drafts = make_drafts(workflow, approved + rejected, consequence="low")
-        now = timezone.now()
-        for n, draft in enumerate(drafts):
-            status = "approved" if n < approved else "rejected"
-            Draft.objects.filter(pk=draft.pk).update(status=status, decided_at=now)
-            Decision.objects.create(
-                draft=draft,
-                queue=draft.queue,
-                workflow=workflow,
-                reviewer=adjuster,
-                action="approve" if status == "approved" else "reject",
-                is_final=True,
-                content=draft.content,
-                time_spent=timedelta(seconds=30),
-                decided_at=now,
-            )
 
     def test_automation_stays_off_until_acceptance_earns_it(self, fresh):
         fresh.automation_window = 20
         fresh.save()
-        self._history(fresh, approved=18, rejected=2)  # 90 %
+        human_history(fresh, approved=18, rejected=2)  # 90 %
         owner = person_client("claims_owner")
         refused = owner.post(self.URL, {"enabled": True}, format="json")
         assert refused.status_code == 409
@@ -281,7 +282,7 @@ class TestEarnedAutomation:
         assert Workflow.objects.get(pk=fresh.pk).auto_approve_low is False
         assert (
             person_client("adjuster").post(self.URL, {"enabled": True}, format="json").status_code
-            == 403
+            == 404
         )
 
     @pytest.mark.parametrize(
@@ -302,7 +303,7 @@ class TestEarnedAutomation:
     ):
         fresh.automation_window = 20
         fresh.save()
-        self._history(fresh, approved=20, rejected=0)
+        human_history(fresh, approved=20, rejected=0)
         owner = person_client("claims_owner")
         on = owner.post(self.URL, {"enabled": True}, format="json")
         assert on.status_code == 200 and on.json()["enabled"] is True
@@ -362,7 +363,7 @@ class TestEarnedAutomation:
         fresh.automation_window = 20
         fresh.qa_window = 3
         fresh.save()
-        self._history(fresh, approved=20, rejected=0)
+        human_history(fresh, approved=20, rejected=0)
         owner = person_client("claims_owner")
         assert owner.post(self.URL, {"enabled": True}, format="json").status_code == 200
         Workflow.objects.filter(pk=fresh.pk).update(qa_sample_rate=Decimal("1"))
@@ -384,7 +385,7 @@ class TestEarnedAutomation:
         assert Workflow.objects.get(pk=fresh.pk).auto_approve_low is False
 
         # Fresh human decisions do; and the old failed samples do not switch it off again.
-        self._history(fresh, approved=20, rejected=0)
+        human_history(fresh, approved=20, rejected=0)
         assert owner.post(self.URL, {"enabled": True}, format="json").status_code == 200
         post_json(claims_producer, "/api/v1/drafts", draft_body(consequence="low"))
         claimed = senior.post("/api/v1/queues/claims-qa/claim").json()

@@ -1,4 +1,5 @@
-"""The API's face of workflows/selectors/access.py: 404 for an unknown workflow, 403 otherwise."""
+"""The API's face of workflows/selectors/access.py: 404 for a workflow that is unknown or not
+the person's to see, 403 for an auditor asking to act."""
 
 from __future__ import annotations
 
@@ -6,15 +7,16 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from reviewqueue.api.errors import APIError
 from workflows.models import Workflow
-from workflows.selectors.access import OWNER, feedback_role
+from workflows.selectors.access import OwnersOnly, access_workflow_feedback
+
+OWNERS_ONLY = "Auditors read this workflow's feedback; only its owners and admins may do this."
 
 
 def access_workflow(user: AbstractBaseUser, slug: str, *, owners_only: bool = False) -> Workflow:
-    """The workflow if the person may see its feedback, else 404 (unknown) or 403."""
-    workflow = Workflow.objects.filter(slug=slug).first()
-    if workflow is None:
-        raise APIError(404, "not_found", "No such workflow.")
-    role = feedback_role(user, workflow)
-    if role == OWNER or (role and not owners_only):
-        return workflow
-    raise APIError(403, "permission_denied", "Only the workflow's owners, admins and auditors.")
+    try:
+        workflow, _role = access_workflow_feedback(user, slug, owners_only=owners_only)
+    except Workflow.DoesNotExist as missing:
+        raise APIError(404, "not_found", "No such workflow.") from missing
+    except OwnersOnly as refused:
+        raise APIError(403, "permission_denied", OWNERS_ONLY) from refused
+    return workflow

@@ -38,6 +38,7 @@ class CallbackOut(serializers.ModelSerializer):
             "last_status_code",
             "last_error",
             "created_at",
+            "retrying_since",
             "delivered_at",
             "attempts",
         ]

@@ -59,6 +59,7 @@ def enqueue(draft, event_type: str, decision=None) -> CallbackDelivery | None:
         payload=_payload(draft, event_type, decision, now),
         next_attempt_at=now,
         created_at=now,
+        retrying_since=now,
         # The receiver said 410 Gone: the event is kept (an owner may send it again), not sent.
         status=CallbackDelivery.Status.FAILED if gone else CallbackDelivery.Status.PENDING,
         last_error=(
@@ -218,10 +219,13 @@ def _record(
 ) -> bool:
     now = timezone.now()
     delivered = status_code is not None and 200 <= status_code < 300
-    give_up_at = delivery.created_at + timedelta(hours=settings.RQ_CALLBACK_GIVE_UP_HOURS)
+    give_up_at = delivery.retrying_since + timedelta(hours=settings.RQ_CALLBACK_GIVE_UP_HOURS)
     final_refusal = status_code == 410 or error.startswith("refused:")
     with transaction.atomic():
-        delivery = CallbackDelivery.objects.select_for_update(of=("self",)).get(pk=delivery.pk)
+        # Locked so a resend or a purge cannot change the row between the attempt and its record.
+        delivery = CallbackDelivery.objects.select_for_update(of=("self",), no_key=True).get(
+            pk=delivery.pk
+        )
         CallbackAttempt.objects.create(
             delivery=delivery,
             attempted_at=now,
@@ -278,8 +282,13 @@ def _mark_gone(delivery: CallbackDelivery, now: datetime) -> None:
         url=delivery.url,
         defaults={"gone_at": now, "delivery_id": delivery.pk},
     )
-    waiting = CallbackDelivery.objects.select_for_update(of=("self",)).filter(
-        workflow=delivery.workflow, url=delivery.url, status=CallbackDelivery.Status.PENDING
+    # Locked (in key order, as every multi-row lock) so an attempt starting now sees "failed".
+    waiting = (
+        CallbackDelivery.objects.select_for_update(of=("self",), no_key=True)
+        .filter(
+            workflow=delivery.workflow, url=delivery.url, status=CallbackDelivery.Status.PENDING
+        )
+        .order_by("pk")
     )
     for other in waiting.select_related("workflow"):
         other.status = CallbackDelivery.Status.FAILED
@@ -323,7 +332,7 @@ def resend(*, delivery: CallbackDelivery, actor: Actor) -> CallbackDelivery:
     and the producer would receive an event that looks complete but is not."""
     with transaction.atomic():
         delivery = (
-            CallbackDelivery.objects.select_for_update(of=("self",))
+            CallbackDelivery.objects.select_for_update(of=("self",), no_key=True)
             .select_related("draft")
             .get(pk=delivery.pk)
         )
@@ -336,7 +345,7 @@ def resend(*, delivery: CallbackDelivery, actor: Actor) -> CallbackDelivery:
         GoneEndpoint.objects.filter(workflow_id=delivery.workflow_id, url=delivery.url).delete()
         delivery.status = CallbackDelivery.Status.PENDING
         delivery.next_attempt_at = timezone.now()
-        delivery.created_at = timezone.now()  # a new 24-hour window of retries
+        delivery.retrying_since = timezone.now()  # a new window of retries
         delivery.claimed_until = None
         delivery.save()
         record(

@@ -29,6 +29,8 @@ class CallbackDelivery(models.Model):
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
+    # Retries stop RQ_CALLBACK_GIVE_UP_HOURS after this: the creation, or an owner's resend.
+    retrying_since = models.DateTimeField()
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

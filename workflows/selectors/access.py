@@ -21,6 +21,27 @@ def feedback_role(user: AbstractBaseUser, workflow: Workflow) -> str | None:
     return None
 
 
+class OwnersOnly(Exception):
+    """An auditor reads the workflow's feedback but may not act on it (403)."""
+
+
+def access_workflow_feedback(
+    user: AbstractBaseUser, slug: str, *, owners_only: bool = False
+) -> tuple[Workflow, str]:
+    """The workflow and the person's role in its feedback.
+
+    Raises Workflow.DoesNotExist both for an unknown slug and for a workflow the person may not
+    see, so neither answer tells which workflows exist; OwnersOnly for an auditor asking to act.
+    """
+    workflow = Workflow.objects.get(slug=slug)
+    role = feedback_role(user, workflow)
+    if role is None:
+        raise Workflow.DoesNotExist(f"No workflow {slug!r} for {user}.")
+    if owners_only and role != OWNER:
+        raise OwnersOnly(slug)
+    return workflow, role
+
+
 def workflows_with_feedback(user: AbstractBaseUser) -> QuerySet[Workflow]:
     """The workflows whose metrics the person may see, by slug."""
     if user.is_superuser or user.has_perm("audit.read_audit_log"):

@@ -11,6 +11,7 @@ that earned it the first time are what QA just contradicted.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.mail import send_mail
@@ -28,7 +29,7 @@ class NotEarned(Exception):
     pass
 
 
-def _acceptance(decisions) -> tuple[int, Decimal | None]:
+def _acceptance(decisions: Iterable[tuple[str, str]]) -> tuple[int, Decimal | None]:
     outcomes = list(decisions)
     if not outcomes:
         return 0, None
@@ -103,50 +104,21 @@ def not_earned_because(workflow: Workflow, count: int, rate: Decimal | None) -> 
 
 
 def switch_on(*, workflow: Workflow, actor: Actor) -> dict:
-    count, rate = low_draft_acceptance(workflow)
-    if reason := not_earned_because(workflow, count, rate):
-        raise NotEarned(reason)
-    _set(workflow, True, actor, {"low_decisions": count, "low_acceptance": str(rate)})
+    with transaction.atomic():
+        locked = _lock(workflow)
+        # Judged under the lock: a QA switch-off committed a moment ago moves the window of
+        # decisions that may earn it back, and must not be undone by a judgement made before.
+        count, rate = low_draft_acceptance(locked)
+        if reason := not_earned_because(locked, count, rate):
+            raise NotEarned(reason)
+        _set(locked, True, actor, {"low_decisions": count, "low_acceptance": str(rate)})
     return status(Workflow.objects.get(pk=workflow.pk))
 
 
 def switch_off(*, workflow: Workflow, actor: Actor, reason: str) -> dict:
-    _set(workflow, False, actor, {"reason": reason})
-    return status(Workflow.objects.get(pk=workflow.pk))
-
-
-def _set(workflow: Workflow, enabled: bool, actor: Actor, figures: dict) -> None:
     with transaction.atomic():
-        locked = Workflow.objects.select_for_update(of=("self",)).get(pk=workflow.pk)
-        if locked.auto_approve_low == enabled:
-            return
-        locked.auto_approve_low = enabled
-        if enabled:
-            locked.automation_on_since = timezone.now()
-        elif figures.get("reason") == "qa":
-            locked.automation_revoked_at = timezone.now()
-        locked.save(
-            update_fields=[
-                "auto_approve_low",
-                "automation_on_since",
-                "automation_revoked_at",
-                "updated_at",
-            ]
-        )
-        record(
-            events.AUTOMATION_CHANGED,
-            actor=actor,
-            object_type="workflow",
-            object_id=locked.pk,
-            workflow_slug=locked.slug,
-            data={
-                "before": {"auto_approve_low": not enabled},
-                "after": {"auto_approve_low": enabled},
-                **figures,
-            },
-        )
-        if not enabled and figures.get("reason") == "qa":
-            transaction.on_commit(lambda: _tell_owners(locked, figures))
+        _set(_lock(workflow), False, actor, {"reason": reason})
+    return status(Workflow.objects.get(pk=workflow.pk))
 
 
 def after_qa_decision(workflow: Workflow) -> None:
@@ -155,22 +127,60 @@ def after_qa_decision(workflow: Workflow) -> None:
         return
     count, rate = qa_acceptance(workflow)
     if count >= workflow.qa_window and rate is not None and rate < workflow.automation_threshold:
-        _set(
-            workflow,
-            False,
-            Actor.system("earned automation"),
-            {"reason": "qa", "qa_reviewed": count, "qa_acceptance": str(rate)},
-        )
+        locked = _lock(workflow)
+        figures = {"reason": "qa", "qa_reviewed": count, "qa_acceptance": str(rate)}
+        if _set(locked, False, Actor.system("earned automation"), figures, revoked_by_qa=True):
+            transaction.on_commit(lambda: _tell_owners(locked, count, rate))
 
 
-def _tell_owners(workflow: Workflow, figures: dict) -> None:
+def _lock(workflow: Workflow) -> Workflow:
+    # Locked so a switch-on and a QA switch-off cannot both act on the same "before"; no_key:
+    # drafts and decisions of the workflow are still written meanwhile.
+    return Workflow.objects.select_for_update(of=("self",), no_key=True).get(pk=workflow.pk)
+
+
+def _set(
+    locked: Workflow, enabled: bool, actor: Actor, figures: dict, *, revoked_by_qa: bool = False
+) -> bool:
+    """Switch the locked workflow's auto-approval, with its audit entry; False if it already was."""
+    if locked.auto_approve_low == enabled:
+        return False
+    locked.auto_approve_low = enabled
+    if enabled:
+        locked.automation_on_since = timezone.now()
+    elif revoked_by_qa:
+        locked.automation_revoked_at = timezone.now()
+    locked.save(
+        update_fields=[
+            "auto_approve_low",
+            "automation_on_since",
+            "automation_revoked_at",
+            "updated_at",
+        ]
+    )
+    record(
+        events.AUTOMATION_CHANGED,
+        actor=actor,
+        object_type="workflow",
+        object_id=locked.pk,
+        workflow_slug=locked.slug,
+        data={
+            "before": {"auto_approve_low": not enabled},
+            "after": {"auto_approve_low": enabled},
+            **figures,
+        },
+    )
+    return True
+
+
+def _tell_owners(workflow: Workflow, qa_reviewed: int, qa_acceptance: Decimal) -> None:
     emails = [o.email for o in workflow.owners if o.email]
     if emails:
         send_mail(
             subject=f"Auto-approval switched off for {workflow.slug}",
             message=(
-                f"QA reviewers accepted {Decimal(figures['qa_acceptance']):.1%} of the last "
-                f"{figures['qa_reviewed']} auto-approval samples, below the "
+                f"QA reviewers accepted {qa_acceptance:.1%} of the last "
+                f"{qa_reviewed} auto-approval samples, below the "
                 f"{workflow.automation_threshold:.0%} threshold. Low-consequence drafts go to "
                 "human review again until acceptance earns automation back."
             ),

@@ -42,7 +42,7 @@ def revoke_producer_key(*, key: ProducerKey, actor: Actor) -> ProducerKey:
     with transaction.atomic():
         # Lock so two revocations record one event with the true "before".
         key = (
-            ProducerKey.objects.select_for_update(of=("self",))
+            ProducerKey.objects.select_for_update(of=("self",), no_key=True)
             .select_related("workflow")
             .get(pk=key.pk)
         )

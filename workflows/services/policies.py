@@ -21,7 +21,7 @@ def set_routing_policy(
 
     with transaction.atomic():
         # Lock the workflow so two concurrent changes cannot both take the same version number.
-        workflow = Workflow.objects.select_for_update(of=("self",)).get(pk=workflow.pk)
+        workflow = Workflow.objects.select_for_update(of=("self",), no_key=True).get(pk=workflow.pk)
         previous = workflow.current_policy
         version = (previous.version + 1) if previous else 1
         policy = Policy.from_document(document, version=version)

@@ -26,7 +26,7 @@ def _locked_usage(workflow: Workflow, period: str, start: date) -> WorkflowUsage
         ignore_conflicts=True,
     )
     # Lock the counter until the drafts it counts commit; concurrent ingests queue here briefly.
-    return WorkflowUsage.objects.select_for_update(of=("self",)).get(
+    return WorkflowUsage.objects.select_for_update(of=("self",), no_key=True).get(
         workflow=workflow, period=period, period_start=start
     )
 

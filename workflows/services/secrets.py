@@ -15,7 +15,8 @@ from workflows.models.core import new_callback_secret
 def rotate_callback_secret(*, workflow: Workflow, actor: Actor) -> str:
     """A new secret (returned once); the old one keeps signing too for a day."""
     with transaction.atomic():
-        workflow = Workflow.objects.select_for_update(of=("self",)).get(pk=workflow.pk)
+        # Locked so two rotations cannot both keep the same old secret as "previous".
+        workflow = Workflow.objects.select_for_update(of=("self",), no_key=True).get(pk=workflow.pk)
         workflow.previous_callback_secret = workflow.callback_secret
         workflow.callback_secret = new_callback_secret()
         workflow.callback_secret_rotated_at = timezone.now()
