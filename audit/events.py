@@ -35,6 +35,7 @@ DRAFT_PURGED = "draft.purged"
 LOGIN_SUCCEEDED = "auth.login"
 LOGIN_FAILED = "auth.login_failed"
 AUDIT_EXPORTED = "audit.exported"
+GOLDEN_SET_EXPORTED = "workflow.golden_set_exported"
 AUDIT_CHECKPOINT = "audit.checkpoint_recorded"
 AUDIT_VERIFIED = "audit.verified"
 CALLBACK_DELIVERED = "callback.delivered"
@@ -82,6 +83,7 @@ REGISTERED: dict[str, str] = {
     LOGIN_SUCCEEDED: "A person signed in.",
     LOGIN_FAILED: "A sign-in failed.",
     AUDIT_EXPORTED: "Someone downloaded an export of the audit log (with its filters).",
+    GOLDEN_SET_EXPORTED: "An owner downloaded a workflow's golden set (with its filters).",
     AUDIT_CHECKPOINT: "The chain's head was recorded as a checkpoint and mailed to auditors.",
     AUDIT_VERIFIED: "The whole chain was checked (asked for by an auditor or nightly): the result.",
     CALLBACK_DELIVERED: "A producer's callback was delivered (2xx).",

@@ -110,3 +110,9 @@ class VerificationRun(models.Model):
     @property
     def ok(self) -> bool | None:
         return None if self.report is None else bool(self.report.get("ok"))
+
+    @property
+    def checkpoint_not_matched(self) -> bool:
+        """The checkpoint given was not found in the chain: mistyped, or a rewritten log. Told
+        apart from a chain found broken on its own, which needs no checkpoint to show."""
+        return bool(self.report) and self.report.get("problem") == "checkpoint_mismatch"

@@ -50,7 +50,12 @@ def _permission_changed(action: str, row) -> None:
             object_type=obj._meta.model_name,
             object_id=obj.pk,
             workflow_slug=workflow.slug,
-            data={"permission": row.permission.codename, **_holder(row)},
+            # By name too: an auditor reading the log has no admin to look the id up in.
+            data={
+                obj._meta.model_name: str(obj),
+                "permission": row.permission.codename,
+                **_holder(row),
+            },
         )
         if action == events.PERMISSION_REVOKED and obj._meta.model_name == "queue":
             end_leases_without_permission(

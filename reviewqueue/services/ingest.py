@@ -287,4 +287,17 @@ def _ingest_events(drafts: list[Draft], key: ProducerKey) -> list[Event]:
                 **common,
             )
         )
+        if draft.status == Draft.Status.AUTO_APPROVED:
+            # Decided by no person: the log says so, and under which switch-on it happened.
+            on_since = key.workflow.automation_on_since
+            entries.append(
+                Event(
+                    events.DRAFT_AUTO_APPROVED,
+                    data={
+                        "after": {"status": draft.status},
+                        "automation_on_since": on_since.isoformat() if on_since else None,
+                    },
+                    **common,
+                )
+            )
     return entries

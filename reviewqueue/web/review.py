@@ -72,6 +72,13 @@ def _review_page(
         and not draft.is_final
         and decisions.has_approved(draft, request.user),
         "may_mark_golden": may_review and draft.status in Draft.DECIDED_BY_A_PERSON,
+        # Why the draft is here, in the words of the reviewer who sent it up, at the top.
+        "escalated_by": None
+        if draft.is_final
+        else draft.decisions.filter(action=Decision.Action.ESCALATE)
+        .select_related("reviewer", "queue")
+        .order_by("-decided_at")
+        .first(),
         "sources": _sources_with_flags(draft, request.user),
         "flag_reasons": SourceFlag.Reason.values,
         "form": form,

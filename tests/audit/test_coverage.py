@@ -43,7 +43,11 @@ def test_a_queue_edit_in_the_admin_is_logged_with_before_and_after(demo):
     }
     assert admin.post(f"/admin/reviewqueue/queue/{queue.pk}/change/", form).status_code == 302
     entry = AuditEntry.objects.get(action="queue.changed", object_id=str(queue.pk))
-    assert entry.data == {"before": {"sla": "2:00:00"}, "after": {"sla": "3:00:00"}}
+    assert entry.data == {
+        "queue": "claims-senior",
+        "before": {"sla": "2:00:00"},
+        "after": {"sla": "3:00:00"},
+    }
     assert entry.actor_label == "admin"
 
 

@@ -85,6 +85,13 @@ def test_verifying_against_a_checkpoint_kept_elsewhere(demo, django_capture_on_c
     assert "Checkpoint not matched." in forged and "mistyped" in forged
     assert "Chain broken." not in forged
     assert "Verify again against this checkpoint" in forged
+    # The log's headline and the list say what went wrong: not the chain, the checkpoint.
+    latest = re.search(
+        r'data-testid="latest-verification">(.*?)</dd>', text(auditor.get("/audit/"))
+    )
+    assert "checkpoint not matched" in latest.group(1) and "broken" not in latest.group(1)
+    listed = text(auditor.get("/audit/verifications/"))
+    assert "checkpoint not matched</span> (mistyped, or the log rewritten)" in listed
 
 
 @pytest.mark.parametrize("checkpoint", ["12:short", "0:" + "a" * 64, "1:" + "z" * 64, "x:y"])

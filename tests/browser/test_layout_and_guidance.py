@@ -46,6 +46,24 @@ def test_no_page_is_wider_than_a_phone(page, who, path, problems):
     assert not problems, problems
 
 
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}])
+def test_a_long_source_link_or_value_wraps_inside_the_draft_page(page, claims, problems, viewport):
+    Draft.objects.update(status="approved")
+    link = "https://claims.example.com/policies/" + "HomePolicySection4" * 8 + "?ref=x"
+    [draft] = make_drafts(
+        claims,
+        1,
+        sources=[{"id": "policy", "title": "Policy", "uri": link}],
+        metadata={"note": "x" * 300},
+    )
+    page.set_viewport_size(viewport)
+    sign_in(page, "adjuster")
+    page.goto(f"/drafts/{draft.pk}/")
+    expect(page.get_by_role("link", name=link)).to_be_visible()
+    assert page_width(page) <= viewport["width"]
+    assert not problems, problems
+
+
 def test_a_refused_decision_is_named_where_the_page_opens(page, claims, problems):
     Draft.objects.update(status="approved")
     make_drafts(claims, 1)

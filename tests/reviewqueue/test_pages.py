@@ -376,6 +376,9 @@ def test_escalating_moves_the_draft_to_the_escalation_queue(claims):
     history = text(signed_in("senior_adjuster").get(f"/drafts/{draft.pk}/"))
     assert "<strong>Escalate</strong> by adjuster" in history
     assert "Reason: Coverage unclear." in history
+    # Said at the top too, beside why the draft was first routed.
+    top = re.search(r'data-testid="escalated-by">([^<]*)<', history).group(1)
+    assert top.startswith("adjuster from claims-standard") and top.endswith(": Coverage unclear.")
 
 
 def test_deciding_after_releasing_is_a_409_that_keeps_the_unsaved_text(claims):

@@ -48,7 +48,11 @@ def test_revoking_review_rights_ends_the_lease_and_refuses_the_pending_decision(
     assert late.status_code == 403  # may still view the queue, no longer review it
     assert claim(person_client("admin"), "claims-senior") == draft_id  # claimable again
     revoked = AuditEntry.objects.get(action="permission.revoked", object_id=str(queue.pk))
-    assert revoked.data == {"permission": "review_queue", "group": "senior_adjusters"}
+    assert revoked.data == {
+        "queue": "claims-senior",  # by name: an auditor cannot look up ids
+        "permission": "review_queue",
+        "group": "senior_adjusters",
+    }
     assert revoked.actor_label == "test admin"
     assert AuditEntry.objects.filter(action="lease.revoked", object_id=draft_id).exists()
 

@@ -158,6 +158,12 @@ def test_golden_set_lines_are_evaluation_cases(fresh):
     edited_only = owner.get(
         "/api/v1/workflows/claims-intake-summary/golden-set", {"verdict": "edited"}
     )
+    # Each download of drafts' text is on the audit log, with who took it and its filters.
+    downloads = AuditEntry.objects.filter(action="workflow.golden_set_exported").order_by("id")
+    assert [(e.actor_label, e.workflow_slug, e.data) for e in downloads] == [
+        ("claims_owner", "claims-intake-summary", {"filters": {}}),
+        ("claims_owner", "claims-intake-summary", {"filters": {"verdict": ["edited"]}}),
+    ]
     assert len(b"".join(edited_only.streaming_content).splitlines()) == 1
     golden = owner.get("/api/v1/workflows/claims-intake-summary/golden-set", {"golden_only": "1"})
     assert len(b"".join(golden.streaming_content).splitlines()) == 1
@@ -317,6 +323,9 @@ class TestEarnedAutomation:
             for _ in range(40)
         ]
         auto = [s for s in statuses if s["status"] == "auto_approved"]
+        logged = AuditEntry.objects.filter(action="draft.auto_approved")
+        assert sorted(e.object_id for e in logged) == sorted(s["id"] for s in auto)
+        assert all(e.data["automation_on_since"] for e in logged)
         sampled = [s for s in statuses if s["queue"] == "claims-qa"]
         assert auto and sampled and len(auto) + len(sampled) == 40
         assert all(s["status"] == "queued" for s in sampled)

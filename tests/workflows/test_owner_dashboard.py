@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client, TestCase
 
@@ -35,6 +37,13 @@ def test_the_owner_sees_the_figures_of_the_period(fresh):  # noqa: F811
         ">Hallucinated fact<" in html and "coverage unclear" in html
     )  # labels, as reviewers see them
     assert "Switch auto-approval on" in html  # owners may act
+    # The escalation rate says what it is a share of (here 1 escalation of 4 decisions).
+    assert "(1 of 4, first approvals of two-person drafts counted)" in html
+    # The JSON link asks for the same period the page shows.
+    link = re.search(r'href="([^"]+)" data-testid="metrics-json"', html).group(1)
+    as_json = signed_in("claims_owner").get(link.replace("&amp;", "&")).json()
+    assert (as_json["drafts_received"], as_json["drafts_decided"]) == (4, 3)
+    assert as_json["from"] == page.context["m"]["from"]
     assert page["Content-Security-Policy"].startswith("default-src 'self'")
 
 

@@ -23,6 +23,7 @@ from workflows.selectors.golden import golden_cases
 from workflows.selectors.metrics import EARLIEST, LATEST, OUT_OF_RANGE, Period, workflow_metrics
 from workflows.selectors.sources import source_report
 from workflows.services import automation
+from workflows.services.exports import golden_set_downloaded
 
 
 def _moment(name: str, raw: str | None, default: datetime) -> datetime:
@@ -104,6 +105,12 @@ class GoldenSet(APIBase):
             verdicts,
             golden_only=request.query_params.get("golden_only") in ("1", "true"),
         )
+        filters = {
+            name: request.query_params.getlist(name)
+            for name in ("from", "to", "verdict", "golden_only")
+            if name in request.query_params
+        }
+        golden_set_downloaded(workflow=workflow, actor=Actor.person(request.user), filters=filters)
         lines = (json.dumps(case, ensure_ascii=False) + "\n" for case in cases)
         response = StreamingHttpResponse(lines, content_type="application/jsonl")
         response["Content-Disposition"] = f'attachment; filename="{slug}-golden-set.jsonl"'

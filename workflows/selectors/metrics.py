@@ -81,6 +81,9 @@ def workflow_metrics(workflow: Workflow, period: Period) -> dict:
         "acceptance_rate": _rate(n["approved"], decided),
         "edit_rate": _rate(n["edited"], decided),
         "rejection_rate": _rate(n["rejected"], decided),
+        # Of every decision given, first approvals of two-person drafts included.
+        "decisions": n["decisions"],
+        "escalations": n["escalations"],
         "escalation_rate": _rate(n["escalations"], n["decisions"]),
         "error_categories": [
             {"category": slug, "count": count, "share": _rate(count, categorised)}
