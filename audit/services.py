@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -23,7 +24,7 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def _entry(event: Event, actor: Actor, now) -> AuditEntry:
+def _entry(event: Event, actor: Actor, now: datetime) -> AuditEntry:
     if event.action not in events.REGISTERED:
         raise ValueError(f"unregistered audit event {event.action!r}: add it to audit/events.py")
     return AuditEntry(

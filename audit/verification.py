@@ -10,10 +10,11 @@ longer than RQ_AUDIT_MAX_UNSEALED_SECONDS.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -140,7 +141,7 @@ def verify(
     return Report(True, count, previous)
 
 
-def _seals_with_entries(chunk: int):
+def _seals_with_entries(chunk: int) -> Iterator[tuple[Any, ...]]:
     sql = (
         "SELECT s.position, s.entry_id, s.prev_hash, s.hash, "
         + ", ".join(f"e.{f.strip()}" for f in _FIELDS.split(","))
@@ -154,7 +155,7 @@ def _seals_with_entries(chunk: int):
             yield from rows
 
 
-def _entry(values) -> SimpleNamespace:
+def _entry(values: Sequence[Any]) -> SimpleNamespace:
     """A raw row as the attributes chain.link reads (raw cursors skip the ORM's converters)."""
     names = [f.strip() for f in _FIELDS.split(",")]
     entry = SimpleNamespace(**dict(zip(names, values, strict=True)))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -40,7 +40,7 @@ Status = VerificationRun.Status
 
 
 def request_verification(
-    *, user: AbstractBaseUser | None, checkpoint: tuple[int, str] | None = None
+    *, user: User | None, checkpoint: tuple[int, str] | None = None
 ) -> VerificationRun:
     """Record a request to verify the chain and hand it to a worker once it is committed."""
     with transaction.atomic():

@@ -1,9 +1,15 @@
+from __future__ import annotations
+
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from reviewqueue.models.queues import Queue
 
 
 class Draft(models.Model):
@@ -157,6 +163,13 @@ class Draft(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
+
+    @property
+    def review_queue(self) -> Queue:
+        """The queue the draft waits or is reviewed in: only an auto-approved draft has none."""
+        if self.queue is None:
+            raise ValueError(f"Draft {self.pk} ({self.status}) is in no queue.")
+        return self.queue
 
     def lease_is_live_for(self, user_id: int, now: datetime) -> bool:
         """Whether this person holds the draft's lease at `now` (the database clock's time)."""

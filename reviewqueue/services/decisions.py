@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from audit import events
@@ -29,7 +30,7 @@ NEEDS_CATEGORY = {Action.EDIT, Action.REJECT}
 def decide(
     *,
     draft_id: UUID,
-    user: AbstractBaseUser,
+    user: User,
     action: str,
     content: str | None = None,
     error_category: str | None = None,
@@ -44,7 +45,7 @@ def decide(
     with transaction.atomic():
         draft, now = lock_leased_draft(draft_id, user)
         # Checked again under the lock: a revocation since the claim wins.
-        if not may(user, REVIEW, draft.queue):
+        if not may(user, REVIEW, draft.review_queue):
             raise NotAllowed("permission_denied", "You may no longer review this queue.")
         if action in APPROVALS and has_approved(draft, user):
             raise NotAllowed(
@@ -54,10 +55,10 @@ def decide(
         if action in APPROVALS and draft.first_approver_id is not None:
             _void_unqualified_first_approval(draft)
         category = _category(draft, action, error_category)
-        queue_before, status_before = draft.queue, draft.status_before_lease
+        queue_before, status_before = draft.review_queue, draft.status_before_lease
         lease_started_at = draft.lease_started_at or now
         text_before = draft.current_content
-        if action == Action.EDIT and _same_text(content, text_before):
+        if action == Action.EDIT and _same_text(content or "", text_before):
             # Counted as an edit it would read as a correction in the owners' metrics.
             raise Invalid(
                 "validation_error",
@@ -87,8 +88,12 @@ def decide(
             ended_at=now, end_reason=Lease.End.DECIDED
         )
         before = {"status": status_before, "queue": queue_before.slug}
-        after = {"status": draft.status, "queue": draft.queue.slug}
-        entry = {"actor": Actor.person(user), "object_type": "draft", "object_id": draft.pk}
+        after = {"status": draft.status, "queue": draft.review_queue.slug}
+        entry: dict[str, Any] = {
+            "actor": Actor.person(user),
+            "object_type": "draft",
+            "object_id": draft.pk,
+        }
         record(
             events.DRAFT_DECIDED,
             workflow_slug=draft.workflow.slug,
@@ -118,7 +123,7 @@ def decide(
     return decision
 
 
-def has_approved(draft: Draft, user: AbstractBaseUser) -> bool:
+def has_approved(draft: Draft, user: User) -> bool:
     # Each person approves (or edits) a draft at most once, across escalations and rounds; the
     # database refuses a second one too (Decision's one_approval_per_person_per_draft).
     return (
@@ -132,7 +137,7 @@ def _void_unqualified_first_approval(draft: Draft) -> None:
     is given: a first approver who lost that right since no longer counts, and this approval
     becomes the first one (in the same transaction, with its own audit entry)."""
     first = draft.first_approver
-    if may(first, REVIEW, draft.queue):
+    if first is None or may(first, REVIEW, draft.review_queue):
         return
     draft.first_approver = None
     record(
@@ -143,7 +148,7 @@ def _void_unqualified_first_approval(draft: Draft) -> None:
         workflow_slug=draft.workflow.slug,
         data={
             "first_approver": first.get_username(),
-            "reason": f"may no longer review {draft.queue.slug}",
+            "reason": f"may no longer review {draft.review_queue.slug}",
         },
     )
 
@@ -208,9 +213,9 @@ def _category(draft: Draft, action: str, slug: str | None) -> ErrorCategory | No
     return category
 
 
-def _apply(draft: Draft, user: AbstractBaseUser, action: str, text: str, now: datetime) -> bool:
+def _apply(draft: Draft, user: User, action: str, text: str, now: datetime) -> bool:
     """Move the (locked) draft to where the decision sends it; True if that finishes it."""
-    queue = draft.queue
+    queue = draft.review_queue
     if action == Action.ESCALATE:
         target = queue.escalation_queue
         if target is None:

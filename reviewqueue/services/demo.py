@@ -9,6 +9,7 @@ import random
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
@@ -175,7 +176,7 @@ def _workflow(
     queue_specs: list[tuple[str, int, int, bool]],
     policy: dict,
     say: Callable[[str], None],
-    **fields,
+    **fields: Any,
 ) -> Workflow:
     workflow = Workflow.objects.filter(slug=slug).first()
     if workflow is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -81,6 +81,8 @@ def _review(queue: Queue, reviewer: User, outcomes: list, rng: random.Random) ->
     now = timezone.now()
     for n, (action, detail) in enumerate(outcomes):
         claim = leases.claim_next(queue=queue, user=reviewer)
+        if claim is None:  # the queue ran out before the history did
+            break
         draft = claim.draft
         body: dict = {}
         if action == "edit":
@@ -107,7 +109,7 @@ def _review(queue: Queue, reviewer: User, outcomes: list, rng: random.Random) ->
     return len(outcomes)
 
 
-def _spread(draft: Draft, received, rng: random.Random) -> None:
+def _spread(draft: Draft, received: datetime, rng: random.Random) -> None:
     claimed = received + timedelta(minutes=rng.randint(3, 90))
     decided = claimed + timedelta(minutes=rng.randint(2, 25))
     times = {"received_at": received, "first_claimed_at": claimed}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -18,7 +18,7 @@ from reviewqueue.services.errors import Conflict, Invalid
 
 
 def flag_source(
-    *, user: AbstractBaseUser, draft_id: UUID, source_id: str, reason: str, comment: str = ""
+    *, user: User, draft_id: UUID, source_id: str, reason: str, comment: str = ""
 ) -> SourceFlag:
     """A reviewer of the draft's queue flags one of its sources (once per person).
 
@@ -57,7 +57,7 @@ def flag_source(
     return flag
 
 
-def mark_golden(*, user: AbstractBaseUser, draft_id: UUID, golden: bool = True) -> Draft:
+def mark_golden(*, user: User, draft_id: UUID, golden: bool = True) -> Draft:
     """A reviewer of the queue of a decided draft marks it as a golden evaluation case (or
     unmarks it); refused as flag_source refuses."""
     draft = access_draft_for_review(user, draft_id)

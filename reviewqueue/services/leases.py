@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import Combinable
 
 from audit import events
 from audit.actors import Actor
@@ -33,7 +34,7 @@ class Claim:
     already_held: bool  # the caller already held this lease; nothing new was claimed
 
 
-def claim_next(*, queue: Queue, user: AbstractBaseUser) -> Claim | None:
+def claim_next(*, queue: Queue, user: User) -> Claim | None:
     """Lease the most urgent claimable draft of `queue` to `user` (None if there is none).
 
     A person holds at most one lease per queue: claiming again returns the draft they hold.
@@ -93,7 +94,7 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _one_claim_at_a_time(user: AbstractBaseUser, queue: Queue) -> None:
+def _one_claim_at_a_time(user: User, queue: Queue) -> None:
     # Two claims by the same person on the same queue (a double click, two tabs) must not both
     # pass the "already holds a lease" check; a transaction-scoped advisory lock serialises them.
     if connection.vendor == "postgresql":
@@ -104,7 +105,7 @@ def _one_claim_at_a_time(user: AbstractBaseUser, queue: Queue) -> None:
             )
 
 
-def _live_lease_of(user: AbstractBaseUser, queue: Queue, now: datetime) -> Draft | None:
+def _live_lease_of(user: User, queue: Queue, now: datetime) -> Draft | None:
     return (
         Draft.objects.filter(
             queue=queue, status=Draft.Status.IN_REVIEW, leased_by=user, lease_expires_at__gt=now
@@ -119,7 +120,7 @@ def _live_lease_of(user: AbstractBaseUser, queue: Queue, now: datetime) -> Draft
 RELEASED_RECENTLY = timedelta(minutes=10)
 
 
-def _lock_next_candidate(queue: Queue, user: AbstractBaseUser, now: datetime) -> Draft | None:
+def _lock_next_candidate(queue: Queue, user: User, now: datetime) -> Draft | None:
     released = Lease.objects.filter(
         draft=OuterRef("pk"),
         holder=user,
@@ -130,7 +131,7 @@ def _lock_next_candidate(queue: Queue, user: AbstractBaseUser, now: datetime) ->
 
 
 def _lock_first(
-    queue: Queue, user: AbstractBaseUser, now: datetime, prefer: Q | Exists | None = None
+    queue: Queue, user: User, now: datetime, prefer: Q | Combinable | None = None
 ) -> Draft | None:
     # Never offer a draft to someone who already approved or edited it (in any round or queue):
     # it waits for another person's approval, which they cannot give.
@@ -174,11 +175,12 @@ def _end_lease(draft: Draft, reason: str, now: datetime, actor: Actor) -> None:
     Lease.objects.filter(draft=draft, holder_id=draft.leased_by_id, ended_at__isnull=True).update(
         ended_at=now, end_reason=reason
     )
-    action = {
+    audited: dict[str, str] = {
         Lease.End.EXPIRED: events.LEASE_EXPIRED,
         Lease.End.RELEASED: events.LEASE_RELEASED,
         Lease.End.REVOKED: events.LEASE_REVOKED,
-    }.get(reason)
+    }
+    action = audited.get(reason)
     if action:
         record(
             action,
@@ -210,7 +212,7 @@ def clear_lease(draft: Draft) -> None:
     draft.lease_expires_at = None
 
 
-def lock_leased_draft(draft_id: UUID, user: AbstractBaseUser) -> tuple[Draft, datetime]:
+def lock_leased_draft(draft_id: UUID, user: User) -> tuple[Draft, datetime]:
     """The draft, locked, if `user` holds a live lease on it, and the time the lock was granted
     (changes are stamped with it); else Conflict (409)."""
     # Lock first: a decision, a renewal or the reaper may be changing this lease right now.
@@ -239,11 +241,11 @@ def lock_leased_draft(draft_id: UUID, user: AbstractBaseUser) -> tuple[Draft, da
     raise Conflict("no_live_lease", "You hold no live lease on this draft; claim it first.")
 
 
-def renew_lease(*, draft_id: UUID, user: AbstractBaseUser) -> Draft:
+def renew_lease(*, draft_id: UUID, user: User) -> Draft:
     with transaction.atomic():
         draft, now = lock_leased_draft(draft_id, user)
         before = draft.lease_expires_at
-        draft.lease_expires_at = now + draft.queue.lease_duration
+        draft.lease_expires_at = now + draft.review_queue.lease_duration
         draft.save(update_fields=["lease_expires_at", "updated_at"])
         Lease.objects.filter(draft=draft, holder=user, ended_at__isnull=True).update(
             expires_at=draft.lease_expires_at
@@ -262,7 +264,7 @@ def renew_lease(*, draft_id: UUID, user: AbstractBaseUser) -> Draft:
     return draft
 
 
-def release_lease(*, draft_id: UUID, user: AbstractBaseUser) -> Draft:
+def release_lease(*, draft_id: UUID, user: User) -> Draft:
     with transaction.atomic():
         draft, now = lock_leased_draft(draft_id, user)
         return_to_queue(draft, Lease.End.RELEASED, now, Actor.person(user))
@@ -305,7 +307,8 @@ def end_leases_without_permission(
         for draft in leased.select_for_update(of=("self",), no_key=True).select_related(
             "queue", "leased_by", "workflow"
         ):
-            if not may(draft.leased_by, REVIEW, draft.queue):
+            holder = draft.leased_by
+            if holder is None or not may(holder, REVIEW, draft.review_queue):
                 return_to_queue(draft, Lease.End.REVOKED, now, actor)
                 ended += 1
     return ended

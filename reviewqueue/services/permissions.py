@@ -7,9 +7,10 @@ like one made here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import models, transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -18,7 +19,7 @@ from audit.context import current_actor
 
 
 @contextmanager
-def acting_as(actor: Actor):
+def acting_as(actor: Actor) -> Iterator[None]:
     token = current_actor.set(actor)
     try:
         yield
@@ -26,27 +27,23 @@ def acting_as(actor: Actor):
         current_actor.reset(token)
 
 
-def grant_permission(
-    *, perm: str, holder: AbstractBaseUser | Group, obj: models.Model, actor: Actor
-) -> None:
+def grant_permission(*, perm: str, holder: User | Group, obj: models.Model, actor: Actor) -> None:
     """Give `holder` (a person or a role) `perm` (e.g. "review_queue") on `obj`."""
     with acting_as(actor), transaction.atomic():
         assign_perm(perm, holder, obj)
 
 
-def revoke_permission(
-    *, perm: str, holder: AbstractBaseUser | Group, obj: models.Model, actor: Actor
-) -> None:
+def revoke_permission(*, perm: str, holder: User | Group, obj: models.Model, actor: Actor) -> None:
     """Take `perm` away; live leases it was needed for end at once."""
     with acting_as(actor), transaction.atomic():
         remove_perm(perm, holder, obj)
 
 
-def add_to_role(*, user: AbstractBaseUser, group: Group, actor: Actor) -> None:
+def add_to_role(*, user: User, group: Group, actor: Actor) -> None:
     with acting_as(actor), transaction.atomic():
         user.groups.add(group)
 
 
-def remove_from_role(*, user: AbstractBaseUser, group: Group, actor: Actor) -> None:
+def remove_from_role(*, user: User, group: Group, actor: Actor) -> None:
     with acting_as(actor), transaction.atomic():
         user.groups.remove(group)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 from django.db import transaction
 from django.db.models import CharField, Exists, Func, OuterRef
@@ -31,6 +31,14 @@ from audit.actors import Actor
 from audit.services import Event, record_many
 from reviewqueue.models import Decision, Draft, SourceFlag
 from workflows.models import CallbackDelivery, Workflow
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Hash(TypedDict):
+        content_sha256: str
+
+    _HashedDraft: TypeAlias = WithAnnotations[Draft, _Hash]  # with its text's digest
 
 BATCH = 500
 PENDING = CallbackDelivery.Status.PENDING
@@ -92,7 +100,7 @@ def _purge_batch(workflow: Workflow, cutoff: datetime, now: datetime) -> tuple[i
     return len(drafts), len(purged)
 
 
-def _lock_due_drafts(workflow: Workflow, cutoff: datetime) -> list[Draft]:
+def _lock_due_drafts(workflow: Workflow, cutoff: datetime) -> list[_HashedDraft]:
     pending = CallbackDelivery.objects.filter(draft=OuterRef("pk"), status=PENDING)
     return list(
         Draft.objects.filter(
@@ -117,7 +125,9 @@ class _Sha256Hex(Func):
     function = "SHA256"
     output_field = CharField()
 
-    def as_postgresql(self, compiler, connection, **extra_context):
+    def as_postgresql(
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, Any]:
         # Built in since PostgreSQL 11; Django's own SHA256 needs the pgcrypto extension.
         template = "ENCODE(SHA256(CONVERT_TO(%(expressions)s, 'UTF8')), 'hex')"
         return self.as_sql(compiler, connection, template=template, **extra_context)
@@ -133,7 +143,7 @@ def _lock_callbacks(draft_ids: Sequence[Any]) -> list[CallbackDelivery]:
     )
 
 
-def _purge_drafts(drafts: list[Draft], now: datetime) -> None:
+def _purge_drafts(drafts: Sequence[Draft], now: datetime) -> None:
     Draft.objects.filter(pk__in=[d.pk for d in drafts]).update(
         title="",
         content="",

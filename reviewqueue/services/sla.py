@@ -11,10 +11,12 @@ draft that was handled has a new due time (moved) or `sla_breached_at` set (reco
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from audit import events
 from audit.actors import Actor
@@ -51,7 +53,9 @@ def escalate_overdue(*, now: datetime | None = None) -> int:
     )
 
 
-def _sweep(drafts, now: datetime, handle) -> int:
+def _sweep(
+    drafts: QuerySet[Draft], now: datetime, handle: Callable[[Draft, datetime], None]
+) -> int:
     handled = 0
     while True:
         with transaction.atomic():
@@ -67,6 +71,10 @@ def _sweep(drafts, now: datetime, handle) -> int:
             return handled
 
 
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 def _record_breach(draft: Draft) -> None:
     record(
         events.DRAFT_SLA_BREACHED,
@@ -75,9 +83,9 @@ def _record_breach(draft: Draft) -> None:
         object_id=draft.pk,
         workflow_slug=draft.workflow.slug,
         data={
-            "queue": draft.queue.slug,
-            "due_at": draft.due_at.isoformat(),
-            "sla": str(draft.queue.sla),
+            "queue": draft.review_queue.slug,
+            "due_at": _iso(draft.due_at),
+            "sla": str(draft.review_queue.sla),
             **({"leased_by": draft.leased_by.get_username()} if draft.leased_by else {}),
         },
     )
@@ -93,9 +101,10 @@ def _record_under_lease(draft: Draft, now: datetime) -> None:
 def _escalate(draft: Draft, now: datetime, breach_recorded: bool = False) -> None:
     if draft.status == Draft.Status.IN_REVIEW:
         return_to_queue(draft, Lease.End.EXPIRED, now, SWEEPER)
-    queue, target = draft.queue, draft.queue.escalation_queue
-    before = {"status": draft.status, "queue": queue.slug, "due_at": draft.due_at.isoformat()}
-    common = {"actor": SWEEPER, "object_type": "draft", "object_id": draft.pk}
+    queue = draft.review_queue
+    target = queue.escalation_queue
+    before = {"status": draft.status, "queue": queue.slug, "due_at": _iso(draft.due_at)}
+    common: dict[str, Any] = {"actor": SWEEPER, "object_type": "draft", "object_id": draft.pk}
     if not breach_recorded:
         _record_breach(draft)
     if target is None:
@@ -117,7 +126,7 @@ def _escalate(draft: Draft, now: datetime, breach_recorded: bool = False) -> Non
             "after": {
                 "status": draft.status,
                 "queue": target.slug,
-                "due_at": draft.due_at.isoformat(),
+                "due_at": _iso(draft.due_at),
             },
             "reason": "sla_breached",
         },

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,7 +13,7 @@ from reviewqueue.models import PersonalToken
 from reviewqueue.secrets import new_secret
 
 
-def issue_token(*, user: AbstractBaseUser, actor: Actor) -> tuple[PersonalToken, str]:
+def issue_token(*, user: User, actor: Actor) -> tuple[PersonalToken, str]:
     """A new token for the person, and its secret (shown once, never stored)."""
     made = new_secret("rqt")
     with transaction.atomic():

@@ -4,7 +4,9 @@ import base64
 
 import pytest
 
+from reviewqueue.models import Draft
 from tests.conftest import person_client
+from tests.reviewqueue.review_helpers import make_drafts
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +57,11 @@ def test_an_unreadable_page_size_is_a_400(demo, size):
     assert response.json()["error"]["code"] == "invalid_page_size"
 
 
-def test_a_page_size_above_the_maximum_is_capped(demo):
+def test_a_page_size_above_the_maximum_is_capped(claims):
+    make_drafts(claims, 201 - Draft.objects.count())  # one more than the largest page
     response = person_client("admin").get("/api/v1/drafts", {"page_size": "100000"})
-    assert response.status_code == 200 and len(response.json()["results"]) <= 200
+    assert response.status_code == 200
+    page = response.json()
+    assert len(page["results"]) == 200 and page["next"]
+    rest = person_client("admin").get(page["next"]).json()
+    assert len(rest["results"]) == 1 and rest["next"] is None

@@ -19,6 +19,7 @@ import time
 import uuid
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from django.conf import settings
@@ -33,6 +34,9 @@ from workflows.callbacks import signing
 from workflows.callbacks.urls import HostDoesNotResolve, UnsafeCallbackURL, check, vetted_addresses
 from workflows.models import CallbackAttempt, CallbackDelivery, GoneEndpoint
 
+if TYPE_CHECKING:
+    from reviewqueue.models import Decision, Draft
+
 log = logging.getLogger(__name__)
 SENDER = Actor.system("callbacks")
 CLAIM_FOR = timedelta(seconds=60)
@@ -43,7 +47,9 @@ CONNECT_TRIES = 3
 SWEEP_BUDGET_SECONDS = 20
 
 
-def enqueue(draft, event_type: str, decision=None) -> CallbackDelivery | None:
+def enqueue(
+    draft: Draft, event_type: str, decision: Decision | None = None
+) -> CallbackDelivery | None:
     """Write the outcome's callback to the outbox (inside the caller's transaction)."""
     url = draft.callback_url or draft.workflow.default_callback_url
     if not url:
@@ -76,8 +82,8 @@ def enqueue(draft, event_type: str, decision=None) -> CallbackDelivery | None:
     return delivery
 
 
-def _payload(draft, event_type: str, decision, now: datetime) -> dict:
-    data = {
+def _payload(draft: Draft, event_type: str, decision: Decision | None, now: datetime) -> dict:
+    data: dict[str, Any] = {
         "draft_id": str(draft.pk),
         "external_id": draft.external_id,
         "workflow": draft.workflow.slug,
@@ -158,6 +164,7 @@ def attempt(delivery_id: str) -> bool:
 def _retry_after(value: str) -> timedelta | None:
     """A receiver's Retry-After (seconds or an HTTP date), at most an hour."""
     value = value.strip()
+    seconds: float
     if value.isdigit():
         seconds = int(value)
     else:

@@ -12,6 +12,7 @@ that earned it the first time are what QA just contradicted.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.mail import send_mail
@@ -77,7 +78,7 @@ def status(workflow: Workflow) -> dict:
     }
 
 
-def _iso(moment) -> str | None:
+def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 

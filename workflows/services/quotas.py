@@ -51,9 +51,9 @@ def consume(*, workflow: Workflow, costs: list[Decimal], now: datetime) -> Quota
     accepted: list[int] = []
     refused: dict[int, str] = {}
     for index, cost in enumerate(costs):
-        if day is not None and day.drafts >= limit:
+        if day is not None and limit is not None and day.drafts >= limit:
             refused[index] = "quota_exceeded"
-        elif month is not None and month.cost_usd + cost > budget:
+        elif month is not None and budget is not None and month.cost_usd + cost > budget:
             refused[index] = "budget_exceeded"
         else:
             for usage in (day, month):
