@@ -48,10 +48,19 @@ class _TimeRangeForm(forms.Form):
         return data
 
 
+ACTOR_TYPES = [
+    ("person", "person"),
+    ("producer", "producer (an API key)"),
+    ("system", "system task"),
+    ("anonymous", "anonymous (failed sign-ins)"),
+]
+
+
 class EntryFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor_label")
-    actor_type = django_filters.CharFilter()
-    action = django_filters.CharFilter()
+    # A choice: a type that does not exist is a 400, not an empty log that looks like "nothing".
+    actor_type = django_filters.ChoiceFilter(choices=ACTOR_TYPES)
+    action = django_filters.CharFilter(method="filter_action")
     workflow = django_filters.CharFilter(field_name="workflow_slug")
     object_type = django_filters.CharFilter()
     object_id = django_filters.CharFilter()
@@ -62,6 +71,12 @@ class EntryFilter(django_filters.FilterSet):
         model = AuditEntry
         fields = ["actor", "actor_type", "action", "workflow", "object_type", "object_id"]
         form = _TimeRangeForm
+
+    def filter_action(self, queryset, name: str, value: str):
+        # A full name ("draft.decided") matches itself; a family ("draft") all of its events.
+        if "." in value:
+            return queryset.filter(action=value)
+        return queryset.filter(action__startswith=f"{value}.")
 
 
 def filtered_entries(request):

@@ -111,8 +111,14 @@ def verify(
                 previous,
                 "checkpoint_mismatch",
                 position,
-                detail=f"the chain no longer holds checkpoint {wanted_hash[:16]}… "
-                f"at position {position}",
+                detail=(
+                    f"the chain has {count} positions, fewer than checkpoint "
+                    f"{wanted_hash[:16]}… at position {position} names: mistyped, or the "
+                    "log was cut short"
+                    if position > count
+                    else f"the chain no longer holds checkpoint {wanted_hash[:16]}… "
+                    f"at position {position}"
+                ),
             )
     skipped = _unsealed_behind_the_sealer()
     if skipped:

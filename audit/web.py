@@ -40,8 +40,8 @@ _MAX_ID = 2**63 - 1
 
 _LABELS = {
     "actor": ("Actor", "username, workflow:key or task"),
-    "actor_type": ("Actor type", "person, producer or system"),
-    "action": ("Action", "e.g. draft.decided"),
+    "actor_type": ("Actor type", ""),
+    "action": ("Action", "e.g. draft.decided, or draft for all draft events"),
     "workflow": ("Workflow", "workflow slug"),
     "object_type": ("Object type", "e.g. draft"),
     "object_id": ("Object id", ""),

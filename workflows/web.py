@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from audit.actors import Actor
 from reviewqueue.models import Draft
+from reviewqueue.web.changes import decision_history
 from reviewqueue.web.navigation import post_only
 from reviewqueue.web.security import content_security_policy
 from workflows.callbacks import outbox
@@ -183,6 +184,6 @@ def decided_draft(request: HttpRequest, slug: str, draft_id: UUID) -> HttpRespon
     context = {
         "workflow": workflow,
         "draft": draft,
-        "decisions": sorted(draft.decisions.all(), key=lambda d: d.decided_at),
+        "history": decision_history(draft),
     }
     return render(request, "owner/draft.html", context)

@@ -45,6 +45,11 @@ def claim(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such queue.") from missing
     except NotAllowed as exc:
         return refused(request, exc)
+    return claim_next_in(request, queue)
+
+
+def claim_next_in(request: HttpRequest, queue: Queue) -> HttpResponse:
+    """Claim the most urgent draft of the queue and open it; home, saying so, if none waits."""
     claimed = leases.claim_next(queue=queue, user=request.user)
     if claimed is None:
         messages.info(request, f"Nothing waiting in {queue.slug}.")

@@ -27,7 +27,9 @@ from reviewqueue.models import Decision, Draft, SourceFlag
 from reviewqueue.selectors.access import REVIEW, access_draft_for_review, draft_for_person, may
 from reviewqueue.services import decisions, feedback, leases
 from reviewqueue.services.errors import Invalid, ReviewRefused
+from reviewqueue.web.changes import decision_history
 from reviewqueue.web.forms import DecisionForm
+from reviewqueue.web.inbox import claim_next_in
 from reviewqueue.web.navigation import post_only, sign_in_first
 from reviewqueue.web.refusals import refused
 from reviewqueue.web.security import content_security_policy
@@ -79,6 +81,7 @@ def _review_page(
         .select_related("reviewer", "queue")
         .order_by("-decided_at")
         .first(),
+        "history": decision_history(draft),
         "sources": _sources_with_flags(draft, request.user),
         "flag_reasons": SourceFlag.Reason.values,
         "form": form,
@@ -176,6 +179,8 @@ def decide(request: HttpRequest, draft_id: UUID) -> HttpResponse:
             unsaved_comment=typed["comment"],
         )
     messages.success(request, _decided(decision))
+    if request.POST.get("then") == "next" and may(request.user, REVIEW, decision.queue):
+        return claim_next_in(request, decision.queue)  # one click per draft, not two
     return redirect("home")
 
 

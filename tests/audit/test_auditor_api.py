@@ -221,3 +221,19 @@ def test_a_reversed_time_range_is_a_400_not_an_empty_log(demo):
         "/api/v1/audit/entries", {"since": "2026-01-01T00:00:00Z", "until": "2026-02-01T00:00:00Z"}
     )
     assert ok.status_code == 200
+
+
+def test_an_action_family_finds_all_its_events_and_an_unknown_actor_type_is_a_400(demo):
+    write_entries(2, action="draft.withdrawn")
+    auditor = person_client("auditor")
+    family = auditor.get("/api/v1/audit/entries", {"action": "draft", "page_size": 1000}).json()
+    actions = {e["action"] for e in family["results"]}
+    assert "draft.withdrawn" in actions and "draft.received" in actions
+    assert all(a.startswith("draft.") for a in actions)
+    assert not auditor.get("/api/v1/audit/entries", {"action": "draft.with"}).json()["results"]
+
+    robots = auditor.get("/api/v1/audit/entries", {"actor_type": "robot"})
+    assert robots.status_code == 400
+    assert robots.json()["error"]["fields"]["actor_type"][0]["code"] == "invalid_choice"
+    people = auditor.get("/api/v1/audit/entries", {"actor_type": "system", "page_size": 1000})
+    assert {e["actor_type"] for e in people.json()["results"]} == {"system"}

@@ -92,6 +92,9 @@ def test_a_removed_tail_is_caught_by_the_checkpoint(demo):
     # ... the checkpoint mailed to auditors catches it.
     report = verify(checkpoint=(checkpoint.position, checkpoint.head_hash))
     assert (report.ok, report.problem) == (False, "checkpoint_mismatch")
+    # It says the chain is now shorter than the checkpoint, not that a hash changed.
+    assert f"the chain has {checkpoint.position - 1} positions, fewer than" in report.detail
+    assert "cut short" in report.detail
 
 
 def test_checkpoints_recorded_in_the_database_are_checked_too(demo):

@@ -194,6 +194,22 @@ def test_the_first_approver_trying_again_is_told_why_claiming_will_not_help(clai
     assert Draft.objects.get(pk=draft.pk).status == "awaiting_second_approval"
 
 
+def test_submit_and_claim_next_opens_the_next_draft_of_the_queue(claims):
+    first, second = make_drafts(claims, 2)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, first)
+    response = decide(adjuster, first, action="approve", then="next")
+    assert response.status_code == 302 and response.url == f"/drafts/{second.pk}/"
+    assert Draft.objects.get(pk=first.pk).status == "approved"
+    assert Draft.objects.get(pk=second.pk).leased_by.username == "adjuster"
+    page = text(adjuster.get(response.url))
+    assert f"Approved {first.external_id}" in page  # the decision is confirmed on the next page
+
+    last = decide(adjuster, second, action="reject", error_category="tone", then="next")
+    assert last.status_code == 302 and last.url == "/"
+    assert "Nothing waiting in claims-standard." in text(adjuster.get("/"))
+
+
 def test_home_leads_back_to_the_draft_you_hold(claims):
     [draft] = make_drafts(claims, 1, title="Claim 77 hail")
     adjuster = signed_in("adjuster")
@@ -262,7 +278,7 @@ def test_editing_stores_the_new_text_with_plain_line_breaks(claims):
     assert f"Approved {draft.external_id} with your edits." in text(adjuster.get("/"))
     page = text(adjuster.get(f"/drafts/{draft.pk}/"))
     assert "(as edited by a reviewer)" in page and "Original AI draft" in page
-    assert "+Corrected first line." in page and "error category: Hallucinated fact" in page
+    assert "<ins>Corrected</ins>" in page and "error category: Hallucinated fact" in page
 
 
 def test_edit_without_a_category_is_shown_again_with_the_error_and_changes_nothing(claims):

@@ -49,10 +49,12 @@ def test_the_digest_shows_the_week_beside_the_one_before_with_links(demo, mailou
     _decide(make_drafts(claims, 1), "tone", start - timedelta(days=3))  # the week before
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        assert digest.send(claims) is True
+        assert digest.send(claims).sent
     [mail] = mailoutbox
     assert "owner@example.com" in mail.to
-    assert "- Tone: 3 (+2 on the week before)" in mail.body  # the label reviewers see
+    assert (
+        "- Tone: 3 (+2 on the week before, when it had 1)" in mail.body
+    )  # the label reviewers see
     assert f"week of {start:%-d %b %Y} to" in mail.body
     assert "SLA breaches: 0" in mail.body
     # Each example link opens the decided draft for the owner who got the mail: no dead end.
@@ -67,7 +69,10 @@ def test_the_digest_shows_the_week_beside_the_one_before_with_links(demo, mailou
     assert AuditEntry.objects.filter(action="workflow.digest_sent").count() == 1
     # Beat on two workers, or a rerun: the week is not sent twice.
     with TestCase.captureOnCommitCallbacks(execute=True):
-        assert digest.send(claims) is False
+        again = digest.send(claims)
+    assert not again.sent and again.why_not.startswith(
+        f"already sent for the week of {start:%d %b}"
+    )
     assert len(mailoutbox) == 1
 
 
@@ -76,6 +81,13 @@ def test_send_digest_command_sends_one_now(demo, mailoutbox):
     out = io.StringIO()
     call_command("send_digest", "finance-variance", "--force", stdout=out)
     assert "finance-variance: sent" in out.getvalue()
+    # Without an owner's e-mail address, or sent already: it says which.
+    User.objects.filter(username__in=["claims_owner", "claims_tech", "admin"]).update(email="")
+    out = io.StringIO()
+    call_command("send_digest", stdout=out)
+    said = out.getvalue()
+    assert "finance-variance: not sent: already sent for the week of" in said
+    assert "claims-intake-summary: not sent: none of its owners has an e-mail address" in said
 
 
 def test_readyz_checks_the_database_and_redis(demo):

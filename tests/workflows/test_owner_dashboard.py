@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client, TestCase
+from django.utils import timezone
 
 from audit.models import AuditEntry
 from reviewqueue.models import Draft
@@ -55,6 +57,20 @@ def test_auditors_read_the_dashboard_but_get_no_buttons(demo, receiver):  # noqa
     assert "Send again" in owner_page and "Send again" not in auditor_page.content.decode()
     assert "1 attempt" in owner_page and "HTTP 200" in owner_page
     assert "Switch auto-approval" not in auditor_page.content.decode()
+
+
+def test_a_callback_being_retried_says_when_it_is_tried_next_and_given_up(demo, receiver):  # noqa: F811
+    receiver.script = [500]
+    decide_one(Workflow.objects.get(slug="claims-intake-summary"), receiver)
+    delivery = CallbackDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
+    html = signed_in("claims_owner").get(PAGE).content.decode()
+    status = re.search(r'data-testid="callback-status">(.*?)</td>', html, re.S).group(1)
+    local = timezone.localtime
+    assert f"next try {local(delivery.next_attempt_at):%-d %b, %H:%M}" in status
+    assert (
+        f"gives up {local(delivery.retrying_since + timedelta(hours=24)):%-d %b, %H:%M}" in status
+    )
 
 
 @pytest.mark.parametrize(

@@ -226,7 +226,7 @@ def _record(
 ) -> bool:
     now = timezone.now()
     delivered = status_code is not None and 200 <= status_code < 300
-    give_up_at = delivery.retrying_since + timedelta(hours=settings.RQ_CALLBACK_GIVE_UP_HOURS)
+    give_up_at = delivery.gives_up_at
     final_refusal = status_code == 410 or error.startswith("refused:")
     with transaction.atomic():
         # Locked so a resend or a purge cannot change the row between the attempt and its record.

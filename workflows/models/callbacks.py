@@ -1,3 +1,6 @@
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -43,6 +46,11 @@ class CallbackDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} {self.event_type} {self.status}"
+
+    @property
+    def gives_up_at(self) -> datetime:
+        """When retries stop and a still undelivered callback fails for good."""
+        return self.retrying_since + timedelta(hours=settings.RQ_CALLBACK_GIVE_UP_HOURS)
 
 
 class CallbackAttempt(models.Model):

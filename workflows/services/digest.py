@@ -46,6 +46,7 @@ def build(workflow: Workflow, start: datetime, end: datetime) -> Digest:
         {
             **item,
             "label": labels.get(item["category"], item["category"]),  # as reviewers see them
+            "before": before.get(item["category"], 0),
             "change": item["count"] - before.get(item["category"], 0),
             "examples": [
                 settings.RQ_BASE_URL + reverse("owner-draft", args=[workflow.slug, draft_id])
@@ -78,12 +79,18 @@ def _pct(rate: float | None) -> str:
     return "–" if rate is None else f"{rate:.0%}"
 
 
-def send(workflow: Workflow, *, day: date | None = None, force: bool = False) -> bool:
+@dataclass(frozen=True)
+class Sending:
+    sent: bool
+    why_not: str = ""  # said to whoever asked for it (send_digest), when not sent
+
+
+def send(workflow: Workflow, *, day: date | None = None, force: bool = False) -> Sending:
     """Mail the digest for the week before `day` to the owners, once (unless forced)."""
     start, end = week_of(day or timezone.now().date())
     recipients = sorted({o.email for o in workflow.owners if o.email})
     if not recipients:
-        return False
+        return Sending(False, "none of its owners has an e-mail address")
     try:
         with transaction.atomic():
             if force:
@@ -104,9 +111,11 @@ def send(workflow: Workflow, *, day: date | None = None, force: bool = False) ->
             )
             digest = build(workflow, start, end)
             transaction.on_commit(lambda: _mail(digest, recipients))
-    except IntegrityError:
-        return False  # already sent for this week (another worker, or an earlier run)
-    return True
+    except IntegrityError:  # another worker, or an earlier run
+        return Sending(
+            False, f"already sent for the week of {start:%d %b %Y} (--force sends again)"
+        )
+    return Sending(True)
 
 
 def _mail(digest: Digest, recipients: list[str]) -> None:
@@ -116,4 +125,4 @@ def _mail(digest: Digest, recipients: list[str]) -> None:
 
 
 def send_all(*, day: date | None = None) -> int:
-    return sum(send(workflow, day=day) for workflow in Workflow.objects.all())
+    return sum(send(workflow, day=day).sent for workflow in Workflow.objects.all())

@@ -23,7 +23,7 @@ class Command(BaseCommand):
             if not workflows:
                 raise CommandError(f"No workflow '{workflow}'.")
         for item in workflows:
-            sent = digest.send(item, day=when, force=force)
+            sending = digest.send(item, day=when, force=force)
             self.stdout.write(
-                f"{item.slug}: {'sent' if sent else 'not sent (already sent or no owner e-mail)'}"
+                f"{item.slug}: {'sent' if sending.sent else f'not sent: {sending.why_not}'}"
             )
