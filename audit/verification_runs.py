@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
-from audit.checkpoints import auditor_emails
+from audit.checkpoints import auditor_emails, parse_checkpoint
 from audit.models import VerificationRun
 from audit.sealing import seal_pending
 from audit.services import record
@@ -84,7 +84,9 @@ def run_verification(run_id: int) -> VerificationRun | None:
 
     seal_pending()  # entries written a moment ago are part of what is checked
     report = verify(
-        checkpoint=_parse(run.checkpoint), on_progress=note_progress, every=PROGRESS_EVERY
+        checkpoint=parse_checkpoint(run.checkpoint) if run.checkpoint else None,
+        on_progress=note_progress,
+        every=PROGRESS_EVERY,
     )
     with transaction.atomic():
         run.status, run.finished_at = Status.FINISHED, timezone.now()
@@ -127,13 +129,6 @@ def is_stalled(run: VerificationRun) -> bool:
         and run.progress_at is not None
         and timezone.now() - run.progress_at > STALLED_AFTER
     )
-
-
-def _parse(checkpoint: str) -> tuple[int, str] | None:
-    if not checkpoint:
-        return None
-    position, _, digest = checkpoint.partition(":")
-    return int(position), digest
 
 
 def _mail_failure(run: VerificationRun) -> None:

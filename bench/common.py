@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -27,6 +28,8 @@ def fresh_database(name: str) -> str:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = f"{PG}/{name}"
     env = server_env(url)
+    # And a fresh cache: nothing a server of an earlier run left (throttles, a /metrics reading).
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     say(f"  migrating and seeding {name}…")
     manage("migrate", "--no-input", "-v0", env=env)
     manage("seed_demo", "--allow-demo-passwords", "-v0", env=env)

@@ -7,7 +7,7 @@ GET /api/v1/workflows/{slug}/metrics through gunicorn: the first call over 30 da
 yet: it computes and stores every closed day), then the median of repeated calls over the last 7
 and 30 days, beside a raw baseline: one plain SQL query counting the same outcomes by status.
 Also times a Prometheus scrape of /metrics (queue depths, decisions by action, drafts received)
-over the same tables.
+over the same tables: the one that counts, and the later ones its reading serves.
 """
 
 from __future__ import annotations
@@ -105,12 +105,14 @@ def main() -> None:
         rows.append(("30 days, first call", *timed(30, 1)))
         for days in (7, 30):
             rows.append((f"{days} days", *timed(days, args.calls)))
+        # The first scrape counts the tables; the next ones, within RQ_METRICS_CACHE_SECONDS,
+        # are served that count from the cache.
         scrapes = []
-        for _ in range(args.calls):
+        for _ in range(args.calls + 1):
             started = time.perf_counter()
             client.get("/metrics").raise_for_status()
             scrapes.append(time.perf_counter() - started)
-        scrape = statistics.median(scrapes)
+        scrape, cached = scrapes[0], statistics.median(scrapes[1:])
 
     with psycopg.connect(url) as conn:
         timings = []
@@ -137,8 +139,8 @@ def main() -> None:
         f"API (30 days, stored days) / raw = {rows[2][1] / raw:.2f}×"
     )
     say(
-        f"Prometheus scrape of /metrics p50 {scrape * 1000:.0f} ms; "
-        f"scrape / raw = {scrape / raw:.2f}×"
+        f"Prometheus scrape of /metrics: counting {scrape * 1000:.0f} ms "
+        f"(/ raw = {scrape / raw:.2f}×), the next ones in its interval p50 {cached * 1000:.1f} ms"
     )
 
 

@@ -1,9 +1,10 @@
 """Operations endpoints: /healthz (the process answers), /readyz (its database and Redis
 answer), /metrics (Prometheus).
 
-/metrics reads its figures from the database at scrape time, so they are the same whichever
-web process answers. It is open to staff, a scraper sending `Authorization: Bearer
-$RQ_METRICS_TOKEN`, and loopback callers unless BEHIND_TLS_PROXY (where the proxy is loopback).
+/metrics reads its figures from the database, so they are the same whichever web process
+answers; one reading serves the scrapes of RQ_METRICS_CACHE_SECONDS (15 s). It is open to staff,
+a scraper sending `Authorization: Bearer $RQ_METRICS_TOKEN`, and loopback callers unless
+BEHIND_TLS_PROXY (where the proxy is loopback).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hmac
 
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -97,6 +99,7 @@ class _FromDatabase:
         )
 
 
+_CACHED = "ops:metrics:body"
 # No auto-describe: that would query the database at import time.
 _registry = CollectorRegistry(auto_describe=False)
 _registry.register(_FromDatabase())
@@ -120,4 +123,11 @@ def metrics(request: HttpRequest) -> HttpResponse:
             {"error": {"code": "permission_denied", "message": "Metrics need a token."}},
             status=403,
         )
-    return HttpResponse(generate_latest(_registry), content_type="text/plain; version=0.0.4")
+    # Counted from whole tables: scrapes (every replica, every few seconds) share one count
+    # per RQ_METRICS_CACHE_SECONDS through the cache, Redis in production.
+    body = cache.get(_CACHED) if settings.RQ_METRICS_CACHE_SECONDS else None
+    if body is None:
+        body = generate_latest(_registry)
+        if settings.RQ_METRICS_CACHE_SECONDS:
+            cache.set(_CACHED, body, settings.RQ_METRICS_CACHE_SECONDS)
+    return HttpResponse(body, content_type="text/plain; version=0.0.4")

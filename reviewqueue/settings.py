@@ -363,6 +363,8 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="reviewqueue@localhost")
 # A scraper of /metrics from outside loopback sends it as a bearer token (reviewqueue/ops.py).
 RQ_METRICS_TOKEN = env.str("RQ_METRICS_TOKEN", default="")
+# How long one reading of /metrics's figures serves later scrapes (0: count at every scrape).
+RQ_METRICS_CACHE_SECONDS = _int("RQ_METRICS_CACHE_SECONDS", 15, minimum=0)
 # Where links in mail point (the digest's example drafts, a verification's page).
 RQ_BASE_URL = env.str("RQ_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

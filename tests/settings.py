@@ -25,3 +25,8 @@ DATABASES["default"]["TEST"] = {"NAME": os.environ.get("RQ_TEST_DB", "test_revie
 # suite signs the demo people in far more often than anyone would.
 RQ_SIGNIN_RATE_PER_CLIENT = "100000/m"
 RQ_SIGNIN_RATE_PER_USERNAME = "100000/m"
+
+# Each run keeps its own keys in the shared Redis (throttle counters, the /metrics reading).
+CACHES["default"]["KEY_PREFIX"] = DATABASES["default"]["TEST"]["NAME"]  # noqa: F405
+# /metrics counts at every scrape unless a test asks for the shared reading.
+RQ_METRICS_CACHE_SECONDS = 0

@@ -21,7 +21,9 @@ from reviewqueue.web.navigation import post_only
 from reviewqueue.web.security import content_security_policy
 from workflows.callbacks import outbox
 from workflows.models import CallbackDelivery, Workflow
+from workflows.selectors import golden
 from workflows.selectors.access import OWNER, OwnersOnly, access_workflow_feedback
+from workflows.selectors.callbacks import callback_of, callbacks_of
 from workflows.selectors.examples import category_examples
 from workflows.selectors.metrics import EARLIEST, LATEST, OUT_OF_RANGE, Period, workflow_metrics
 from workflows.selectors.sources import source_report
@@ -102,12 +104,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     labels = dict(workflow.error_categories.values_list("slug", "label"))
     for category in metrics["error_categories"]:  # as reviewers see them
         category["label"] = labels.get(category["category"], category["category"])
-    callbacks = (
-        CallbackDelivery.objects.filter(workflow=workflow)
-        .select_related("draft")
-        .prefetch_related("tries")
-        .order_by("-created_at")[:RECENT_CALLBACKS]
-    )
+    callbacks = callbacks_of(workflow)[:RECENT_CALLBACKS]
     context = {
         "workflow": workflow,
         "is_owner": role == OWNER,
@@ -154,9 +151,10 @@ def resend_callback(request: HttpRequest, slug: str, delivery_id: str) -> HttpRe
         workflow, _role = _workflow_for(request, slug, owners_only=True)
     except OwnersOnly:
         return _refused(request, slug)
-    delivery = CallbackDelivery.objects.filter(workflow=workflow, pk=delivery_id).first()
-    if delivery is None:
-        raise Http404("No such callback.")
+    try:
+        delivery = callback_of(workflow, delivery_id)
+    except CallbackDelivery.DoesNotExist as missing:
+        raise Http404("No such callback.") from missing
     try:
         outbox.resend(delivery=delivery, actor=Actor.person(request.user))
     except outbox.DraftPurged as purged:
@@ -174,13 +172,10 @@ def decided_draft(request: HttpRequest, slug: str, draft_id: UUID) -> HttpRespon
         workflow, _role = _workflow_for(request, slug, owners_only=True)
     except OwnersOnly:
         return _refused(request, slug)
-    draft = (
-        Draft.objects.filter(workflow=workflow, pk=draft_id, status__in=DECIDED)
-        .prefetch_related("decisions__reviewer", "decisions__error_category", "source_flags")
-        .first()
-    )
-    if draft is None:
-        raise Http404("No such decided draft in this workflow.")
+    try:
+        draft = golden.decided_draft(workflow, draft_id)
+    except Draft.DoesNotExist as missing:
+        raise Http404("No such decided draft in this workflow.") from missing
     context = {
         "workflow": workflow,
         "draft": draft,

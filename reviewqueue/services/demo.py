@@ -17,7 +17,7 @@ from django.db import transaction
 from audit.actors import Actor
 from reviewqueue.models import Queue
 from reviewqueue.services import ingest
-from reviewqueue.services.permissions import grant_permission
+from reviewqueue.services.permissions import add_to_role, grant_permission
 from reviewqueue.services.queues import create_queue
 from workflows.models import ProducerKey, Workflow
 from workflows.services.keys import create_producer_key
@@ -165,7 +165,8 @@ def _people(set_passwords: bool, say: Callable[[str], None]) -> dict[str, User]:
         users[name] = user
     for role, members in ROLES.items():
         group, _ = Group.objects.get_or_create(name=role)
-        group.user_set.add(*(users[m] for m in members))
+        for member in members:
+            add_to_role(user=users[member], group=group, actor=SEEDER)
     return users
 
 

@@ -3,6 +3,7 @@ rights would: bypassing the triggers with session_replication_role."""
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 
 from django.db import connection, transaction
@@ -35,3 +36,18 @@ def triggers_bypassed():
             yield cursor
         finally:
             cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def seal_everything(tries: int = 50) -> None:
+    """Seal until no entry waits. One sealer pass can hold entries back for a moment while a
+    transaction it cannot place is running (another test run on the same cluster, say): the
+    product seals them on its next pass, a test that tampers with a sealed entry must not race."""
+    from audit.models import AuditEntry
+    from audit.sealing import seal_pending
+
+    for _ in range(tries):
+        seal_pending()
+        if not AuditEntry.objects.filter(seal__isnull=True).exists():
+            return
+        time.sleep(0.05)
+    raise AssertionError("entries stayed unsealed after repeated sealing")

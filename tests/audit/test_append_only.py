@@ -11,8 +11,7 @@ from django.test import Client
 
 from audit import append_only
 from audit.models import AuditEntry, AuditSeal
-from audit.sealing import seal_pending
-from tests.audit.helpers import write_entries
+from tests.audit.helpers import seal_everything, write_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +27,7 @@ pytestmark = pytest.mark.django_db
 )
 def test_the_trigger_refuses_updates_and_deletes(demo, statement):
     [entry_id] = write_entries(1)
-    seal_pending()
+    seal_everything()
     with (
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),

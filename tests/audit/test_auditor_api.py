@@ -14,9 +14,8 @@ from rest_framework.test import APIClient
 
 from audit.actors import Actor
 from audit.models import AuditEntry
-from audit.sealing import seal_pending
 from audit.services import record
-from tests.audit.helpers import triggers_bypassed, write_entries
+from tests.audit.helpers import seal_everything, triggers_bypassed, write_entries
 from tests.conftest import person_client, producer_client
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +63,7 @@ def test_entries_filter_and_page_by_cursor(demo):
 
 def test_entry_detail_shows_before_and_after_and_its_seal(demo):
     [entry_id] = write_entries(1)
-    seal_pending()
+    seal_everything()
     body = person_client("auditor").get(f"/api/v1/audit/entries/{entry_id}").json()
     assert body["data"]["n"] == 0 and body["position"] and len(body["hash"]) == 64
     assert person_client("auditor").get("/api/v1/audit/entries/999999999").status_code == 404
@@ -72,7 +71,7 @@ def test_entry_detail_shows_before_and_after_and_its_seal(demo):
 
 def test_csv_export_neutralises_formulas_and_is_itself_audited(demo):
     write_entries(1)  # its data note is "=SUM(A1:A9)"
-    seal_pending()
+    seal_everything()
     response = person_client("auditor").get(
         "/api/v1/audit/export", {"format": "csv", "action": "draft.received"}
     )
@@ -90,7 +89,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _exported_csv_rows(**filters) -> list[dict[str, str]]:
-    seal_pending()
+    seal_everything()
     response = person_client("auditor").get("/api/v1/audit/export", {"format": "csv", **filters})
     text = b"".join(response.streaming_content).decode()
     return list(csv.DictReader(io.StringIO(text, newline="")))
@@ -137,7 +136,7 @@ def test_every_formula_start_is_neutralised(value):
 
 def test_jsonl_export_lines_carry_the_chain(demo):
     write_entries(3)
-    seal_pending()
+    seal_everything()
     response = person_client("auditor").get("/api/v1/audit/export", {"format": "jsonl"})
     lines = [json.loads(line) for line in b"".join(response.streaming_content).splitlines()]
     sealed = [line for line in lines if line["position"] != ""]
@@ -151,7 +150,7 @@ def test_export_recomputes_to_the_same_chain_without_the_database(demo):
     from audit.chain import GENESIS, link
 
     write_entries(4)
-    seal_pending()
+    seal_everything()
     response = person_client("auditor").get("/api/v1/audit/export", {"format": "jsonl"})
     rows = sorted(
         (json.loads(line) for line in b"".join(response.streaming_content).splitlines()),

@@ -15,7 +15,7 @@ from audit.checkpoints import record_checkpoint
 from audit.models import AuditEntry, AuditSeal
 from audit.sealing import seal_pending
 from audit.verification import verify
-from tests.audit.helpers import triggers_bypassed, write_entries
+from tests.audit.helpers import seal_everything, triggers_bypassed, write_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def positions_of(ids):
 
 
 def test_sealing_links_every_entry_to_the_one_before(demo):
-    seal_pending()
+    seal_everything()
     ids = write_entries(5)
     assert seal_pending() == 5
     seals = list(AuditSeal.objects.order_by("position"))
@@ -40,7 +40,7 @@ def test_sealing_links_every_entry_to_the_one_before(demo):
 
 def test_an_intact_chain_verifies(demo):
     write_entries(3)
-    seal_pending()
+    seal_everything()
     report = verify()
     assert report.ok and report.entries == AuditEntry.objects.count()
     assert report.head == AuditSeal.objects.order_by("-position").first().hash
@@ -48,7 +48,7 @@ def test_an_intact_chain_verifies(demo):
 
 def test_an_entry_changed_behind_the_applications_back_is_reported_at_exactly_that_entry(demo):
     ids = write_entries(10)
-    seal_pending()
+    seal_everything()
     target = ids[6]
     with triggers_bypassed() as cursor:
         cursor.execute("UPDATE audit_auditentry SET data = '{\"n\": 999}' WHERE id = %s", [target])
@@ -61,7 +61,7 @@ def test_an_entry_changed_behind_the_applications_back_is_reported_at_exactly_th
 
 def test_a_deleted_entry_is_reported_at_its_position(demo):
     ids = write_entries(10)
-    seal_pending()
+    seal_everything()
     target = ids[3]
     with triggers_bypassed() as cursor:
         cursor.execute("DELETE FROM audit_auditentry WHERE id = %s", [target])
@@ -72,7 +72,7 @@ def test_a_deleted_entry_is_reported_at_its_position(demo):
 
 def test_a_deleted_seal_shows_as_a_missing_position(demo):
     ids = write_entries(10)
-    seal_pending()
+    seal_everything()
     position = positions_of([ids[4]])[ids[4]]
     with triggers_bypassed() as cursor:
         cursor.execute("DELETE FROM audit_auditentry WHERE id = %s", [ids[4]])
@@ -121,7 +121,7 @@ def test_a_kept_checkpoint_holds_against_a_rewritten_chain_and_checkpoint(demo):
         cursor.execute("UPDATE audit_auditentry SET action = 'forged' WHERE id = %s", [ids[0]])
         cursor.execute("DELETE FROM audit_auditseal")
         cursor.execute("DELETE FROM audit_auditcheckpoint")
-    seal_pending()
+    seal_everything()
     forged = AuditSeal.objects.get(position=kept.position).hash
     assert forged != kept.head_hash
     AuditCheckpoint.objects.create(
@@ -152,7 +152,7 @@ def test_the_checkpoint_is_mailed_to_auditors(demo, mailoutbox):
 
 
 def test_entries_left_unsealed_too_long_are_reported(demo, settings):
-    seal_pending()
+    seal_everything()
     [entry_id] = write_entries(1)
     AuditEntry.objects.filter(pk=entry_id)  # (unchanged: the entry is immutable)
     settings.RQ_AUDIT_MAX_UNSEALED_SECONDS = 1
@@ -190,19 +190,19 @@ FORGED = """
 
 def test_a_writer_cannot_choose_the_transaction_id_the_sealer_orders_by(demo):
     write_entries(3)
-    seal_pending()
+    seal_everything()
     with connection.cursor() as cursor:
         cursor.execute(FORGED)  # asks for txid 1: behind the sealer's cursor
         forged_id, txid = cursor.fetchone()
     assert txid > 1  # the database stamped its own
-    seal_pending()
+    seal_everything()
     assert AuditSeal.objects.filter(entry_id=forged_id).exists()  # in the chain, in view
     assert verify().ok
 
 
 def test_an_entry_forged_behind_the_sealer_is_reported(demo):
     write_entries(3)
-    seal_pending()
+    seal_everything()
     with triggers_bypassed() as cursor:  # a superuser, past the triggers
         cursor.execute(FORGED)
         forged_id, txid = cursor.fetchone()

@@ -14,10 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from audit import events
 from audit.actors import Actor
 from audit.models import AuditEntry, AuditSeal
-from audit.sealing import seal_pending
 from audit.services import record
 from reviewqueue.web.security import CONTENT_SECURITY_POLICY
-from tests.audit.helpers import write_entries
+from tests.audit.helpers import seal_everything, write_entries
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -153,12 +152,12 @@ def test_older_pages_follow_by_id_without_overlap_and_keep_the_filters(demo):
 def test_a_page_costs_the_same_queries_for_one_entry_or_fifty(demo):
     auditor = signed_in("auditor")
     write_entries(1, action="draft.withdrawn")
-    seal_pending()
+    seal_everything()
     auditor.get("/audit/")  # session and permission caches warm
     with CaptureQueriesContext(connection) as one:
         auditor.get("/audit/", {"action": "draft.withdrawn"})
     write_entries(60, action="draft.withdrawn")
-    seal_pending()
+    seal_everything()
     with CaptureQueriesContext(connection) as fifty:
         response = auditor.get("/audit/", {"action": "draft.withdrawn"})
     assert len(shown_ids(response)) == 50
@@ -174,7 +173,7 @@ def test_an_entry_shows_every_field_its_before_and_after_and_its_seal(demo):
     assert unsealed.status_code == 200
     assert "Not sealed yet" in text(unsealed)
 
-    seal_pending()
+    seal_everything()
     response = auditor.get(f"/audit/{entry.pk}/")
     page = text(response)
     seal = AuditSeal.objects.get(entry_id=entry.pk)

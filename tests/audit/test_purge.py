@@ -11,10 +11,10 @@ from rest_framework.test import APIClient
 
 from audit.chain import digest
 from audit.models import AuditEntry
-from audit.sealing import seal_pending
 from audit.verification import verify
 from reviewqueue.models import Decision, Draft, Lease, SourceFlag
 from reviewqueue.services.retention import purge_expired, purged_payload
+from tests.audit.helpers import seal_everything
 from tests.conftest import person_client
 from tests.reviewqueue.review_helpers import make_drafts
 from workflows.models import CallbackAttempt, CallbackDelivery, Workflow
@@ -142,7 +142,7 @@ def test_purging_leaves_no_draft_text_in_any_row_and_the_chain_verifies(claims):
     assert _fields_holding(GONE, edited) == []
     assert _fields_holding(GONE, rejected) == []
     assert _rows(recent) == recent_rows  # inside its retention period: untouched
-    seal_pending()
+    seal_everything()
     assert verify().ok
     assert person_client("auditor").get("/api/v1/audit/verify").json()["ok"] is True
     for draft, text in ((edited, f"{GONE} reviewed text"), (rejected, f"{GONE} AI text – café")):

@@ -17,9 +17,8 @@ from django.utils import timezone
 from audit import verification_runs
 from audit.checkpoints import record_checkpoint
 from audit.models import AuditEntry, AuditSeal, VerificationRun
-from audit.sealing import seal_pending
 from audit.verification import verify
-from tests.audit.helpers import triggers_bypassed, write_entries
+from tests.audit.helpers import seal_everything, triggers_bypassed, write_entries
 from tests.conftest import person_client, producer_client, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +38,7 @@ def ask_on_the_page(client, capture, **form):
 
 def tamper_with_an_entry() -> int:
     ids = write_entries(3)
-    seal_pending()
+    seal_everything()
     with triggers_bypassed() as cursor:
         cursor.execute("UPDATE audit_auditentry SET object_id = 'x' WHERE id = %s", [ids[1]])
     return ids[1]
@@ -115,7 +114,7 @@ def test_a_run_waiting_for_a_worker_refreshes_itself_and_then_points_at_the_work
 
 
 def test_a_running_check_shows_progress_and_a_silent_one_is_reported_stopped(demo):
-    seal_pending()
+    seal_everything()
     run = verification_runs.request_verification(user=None)
     VerificationRun.objects.filter(pk=run.pk).update(
         status="running", started_at=timezone.now(), progress_at=timezone.now(), checked=2
@@ -172,7 +171,7 @@ def test_a_request_whose_task_was_lost_is_started_by_the_sweep(demo):
 
 def test_verify_calls_back_with_its_progress(demo):
     write_entries(5)
-    seal_pending()
+    seal_everything()
     seen = []
     report = verify(on_progress=seen.append, every=2)
     assert report.ok and seen == list(range(2, report.entries + 1, 2))

@@ -106,6 +106,24 @@ def test_metrics_endpoint_exposes_queues_decisions_and_callbacks(demo):
     assert 'reviewqueue_drafts_received_total{workflow="finance-variance"} 24.0' in text
 
 
+@override_settings(RQ_METRICS_CACHE_SECONDS=60)
+def test_one_count_of_the_metrics_serves_the_scrapes_of_its_interval(demo):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.delete("ops:metrics:body")
+    scraper = Client(REMOTE_ADDR="127.0.0.1")
+    first = scraper.get("/metrics").content.decode()
+    Draft.objects.filter(workflow__slug="finance-variance").delete()
+    with CaptureQueriesContext(connection) as queries:
+        again = scraper.get("/metrics").content.decode()
+    assert again == first and len(queries) == 0  # no table counted for the second scrape
+    cache.delete("ops:metrics:body")
+    fresh = scraper.get("/metrics").content.decode()
+    assert 'reviewqueue_drafts_received_total{workflow="finance-variance"}' not in fresh
+
+
 @override_settings(RQ_METRICS_TOKEN="scrape-secret")
 def test_metrics_from_elsewhere_need_the_token(demo):
     outside = Client(REMOTE_ADDR="203.0.113.9")

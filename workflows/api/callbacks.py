@@ -14,6 +14,7 @@ from reviewqueue.api.permissions import IsPerson
 from workflows.api.access import access_workflow
 from workflows.callbacks import outbox
 from workflows.models import CallbackAttempt, CallbackDelivery
+from workflows.selectors.callbacks import callback_of, callbacks_of
 
 
 class AttemptOut(serializers.ModelSerializer):
@@ -62,14 +63,12 @@ class CallbackList(APIBase):
     )
     def get(self, request, slug: str):
         workflow = access_workflow(request.user, slug)
-        callbacks = CallbackDelivery.objects.filter(workflow=workflow).prefetch_related("tries")
         status = request.query_params.get("status")
         if status and status not in CallbackDelivery.Status.values:
             raise exceptions.ValidationError(
                 {"status": [exceptions.ErrorDetail(_STATUS_CHOICES, code="invalid_choice")]}
             )
-        if status:
-            callbacks = callbacks.filter(status=status)
+        callbacks = callbacks_of(workflow, status)
         pages = Pages()
         page = pages.paginate_queryset(callbacks, request)
         return pages.get_paginated_response(CallbackOut(page, many=True).data)
@@ -88,9 +87,10 @@ class CallbackResend(APIBase):
     )
     def post(self, request, slug: str, delivery_id: str):
         workflow = access_workflow(request.user, slug, owners_only=True)
-        delivery = CallbackDelivery.objects.filter(workflow=workflow, pk=delivery_id).first()
-        if delivery is None:
-            raise APIError(404, "not_found", "No such callback.")
+        try:
+            delivery = callback_of(workflow, delivery_id)
+        except CallbackDelivery.DoesNotExist as missing:
+            raise APIError(404, "not_found", "No such callback.") from missing
         try:
             outbox.resend(delivery=delivery, actor=Actor.person(request.user))
         except outbox.DraftPurged as purged:
