@@ -59,7 +59,7 @@ ACTOR_TYPES = [
 class EntryFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor_label")
     # A choice: a type that does not exist is a 400, not an empty log that looks like "nothing".
-    actor_type = django_filters.ChoiceFilter(choices=ACTOR_TYPES)
+    actor_type = django_filters.ChoiceFilter(choices=ACTOR_TYPES, empty_label="any")
     action = django_filters.CharFilter(method="filter_action")
     workflow = django_filters.CharFilter(field_name="workflow_slug")
     object_type = django_filters.CharFilter()

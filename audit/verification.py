@@ -116,7 +116,7 @@ def verify(
                     f"{wanted_hash[:16]}… at position {position} names: mistyped, or the "
                     "log was cut short"
                     if position > count
-                    else f"the chain no longer holds checkpoint {wanted_hash[:16]}… "
+                    else f"the chain does not hold checkpoint {wanted_hash[:16]}… "
                     f"at position {position}"
                 ),
             )

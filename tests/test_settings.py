@@ -11,13 +11,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start(**env: str) -> subprocess.CompletedProcess:
+SHOWN = "s.DATABASES['default']['ENGINE'], s.DEBUG, s.CELERY_BROKER_URL"
+
+
+def start(shown: str = SHOWN, **env: str) -> subprocess.CompletedProcess:
+    """Start Django with these environment variables and print the settings `shown` names."""
     return subprocess.run(
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); from django.conf import settings; "
-            "s = settings; print(s.DATABASES['default']['ENGINE'], s.DEBUG, s.CELERY_BROKER_URL)",
+            f"import django; django.setup(); from django.conf import settings as s; print({shown})",
         ],
         cwd=ROOT,
         env={
@@ -73,27 +76,13 @@ def test_a_mistyped_switch_or_rate_stops_start_up_instead_of_meaning_off():
 
 
 def test_switches_and_rates_read_in_their_usual_spellings():
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings as s; "
-            "print(s.SECURE_SSL_REDIRECT, s.BEHIND_TLS_PROXY, "
-            "s.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['producer'], s.RQ_SIGNIN_RATE_PER_CLIENT)",
-        ],
-        cwd=ROOT,
-        env={
-            "PATH": os.environ["PATH"],
-            "DJANGO_SETTINGS_MODULE": "reviewqueue.settings",
-            "RQ_VAR_DIR": "/tmp/reviewqueue-settings-test",
-            "SECURE_SSL_REDIRECT": "No",
-            "BEHIND_TLS_PROXY": " TRUE ",
-            "RQ_PRODUCER_THROTTLE_RATE": "None",
-            "RQ_SIGNIN_RATE_PER_CLIENT": "5/h",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = start(
+        "s.SECURE_SSL_REDIRECT, s.BEHIND_TLS_PROXY, "
+        "s.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['producer'], s.RQ_SIGNIN_RATE_PER_CLIENT",
+        SECURE_SSL_REDIRECT="No",
+        BEHIND_TLS_PROXY=" TRUE ",
+        RQ_PRODUCER_THROTTLE_RATE="None",
+        RQ_SIGNIN_RATE_PER_CLIENT="5/h",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "None", "5/h"]

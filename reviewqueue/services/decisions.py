@@ -167,7 +167,7 @@ def _check_inputs(action: str, content: str | None, reason: str) -> None:
         # Dropping it would let the reviewer believe their text was saved.
         raise Invalid(
             "validation_error",
-            "Only an edit carries new text: choose edit to change it.",
+            'Only an edit carries new text: choose "Edit" to keep your changes.',
             {"content": "not_allowed"},
         )
     if action == Action.ESCALATE and not reason.strip():

@@ -300,11 +300,11 @@ def test_edit_without_a_category_is_shown_again_with_the_error_and_changes_nothi
 @pytest.mark.parametrize(
     ("form", "field", "says"),
     [
-        ({"action": "approve", "content": "My corrected text."}, "content", "choose edit"),
+        ({"action": "approve", "content": "My corrected text."}, "content", 'choose "Edit"'),
         (
             {"action": "reject", "error_category": "tone", "content": "My corrected text."},
             "content",
-            "choose edit",
+            'choose "Edit"',
         ),
         ({"action": "approve", "reason": "Looks like fraud."}, "reason", "Only an escalation"),
     ],
