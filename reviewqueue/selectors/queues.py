@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Min, Q
 from django.db.models.functions import Now
 
-from reviewqueue.models import Draft, Queue
-from reviewqueue.selectors.access import REVIEW, VIEW, queues_for
+from reviewqueue.models import Decision, Draft, Queue
+from reviewqueue.selectors.access import REVIEW, VIEW, drafts_visible_to, queues_for
 
 
 def queue_overview(user: AbstractBaseUser) -> list[Queue]:
@@ -44,3 +46,25 @@ def held_drafts(user: AbstractBaseUser) -> list[Draft]:
         .only("id", "external_id", "title", "lease_expires_at", "queue__slug")
         .order_by("lease_expires_at")
     )
+
+
+@dataclass(frozen=True)
+class RecentDecision:
+    decision: Decision
+    visible: bool  # False once the draft moved where the person may not look (escalated up)
+
+
+def recent_decisions(user: AbstractBaseUser, limit: int = 10) -> list[RecentDecision]:
+    """The person's latest decisions, newest first: what they just did stays findable, also
+    when the draft went on to a queue they cannot open."""
+    decisions = list(
+        Decision.objects.filter(reviewer=user)
+        .select_related("draft__queue", "queue")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
+    visible = set(
+        drafts_visible_to(user)
+        .filter(pk__in=[d.draft_id for d in decisions])
+        .values_list("pk", flat=True)
+    )
+    return [RecentDecision(d, d.draft_id in visible) for d in decisions]

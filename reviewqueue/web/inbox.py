@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from reviewqueue.models import Queue
 from reviewqueue.selectors.access import REVIEW, access_queue
-from reviewqueue.selectors.queues import held_drafts, queue_overview
+from reviewqueue.selectors.queues import held_drafts, queue_overview, recent_decisions
 from reviewqueue.services import leases
 from reviewqueue.services.errors import NotAllowed
 from reviewqueue.web.navigation import post_only
@@ -26,6 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "queues": queue_overview(request.user),
         "held": held_drafts(request.user),
+        "recent": recent_decisions(request.user),
         "roles": sorted(
             group.name.replace("_", " ").capitalize() for group in request.user.groups.all()
         )

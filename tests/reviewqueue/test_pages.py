@@ -210,6 +210,24 @@ def test_submit_and_claim_next_opens_the_next_draft_of_the_queue(claims):
     assert "Nothing waiting in claims-standard." in text(adjuster.get("/"))
 
 
+def test_home_lists_your_recent_decisions_also_those_gone_out_of_view(claims):
+    approved, escalated = make_drafts(claims, 2)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, approved)
+    decide(adjuster, approved, action="approve")
+    claimed(adjuster, escalated)
+    decide(adjuster, escalated, action="escalate", reason="Coverage unclear.")
+
+    home = text(adjuster.get("/"))
+    recent = home[home.index('data-testid="recent-decisions"') :]
+    # Newest first; the escalated draft is named, not linked: the adjuster cannot open it now.
+    assert recent.index(escalated.external_id) < recent.index(approved.external_id)
+    assert f'<a href="/drafts/{approved.pk}/">{approved.external_id}</a>' in recent
+    assert f'href="/drafts/{escalated.pk}/"' not in recent
+    assert "now escalated in claims-escalations, out of your view" in recent
+    assert 'data-testid="recent-decisions"' not in text(signed_in("controller").get("/"))
+
+
 def test_home_leads_back_to_the_draft_you_hold(claims):
     [draft] = make_drafts(claims, 1, title="Claim 77 hail")
     adjuster = signed_in("adjuster")

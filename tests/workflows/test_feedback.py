@@ -4,7 +4,7 @@ and who may see each."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -91,9 +91,14 @@ def test_metrics_match_a_hand_checked_week(fresh):
     assert m["time_to_decision_seconds"]["p50"] >= 0
     assert m["time_to_first_claim_seconds"]["p95"] >= m["time_to_first_claim_seconds"]["p50"] >= 0
     today = timezone.now().date().isoformat()
-    assert {"bucket": today, "received": 10, "approved": 5, "edited": 2, "rejected": 2} in m[
-        "series"
-    ]
+    assert {
+        "bucket": today,
+        "received": 10,
+        "approved": 5,
+        "edited": 2,
+        "rejected": 2,
+        "escalations": 1,
+    } in m["series"]
 
 
 def test_metrics_periods_and_buckets(fresh):
@@ -105,11 +110,48 @@ def test_metrics_periods_and_buckets(fresh):
     assert owner.get(METRICS, {"bucket": "week"}).json()["series"][0]["received"] == 2
     assert owner.get(METRICS, {"bucket": "month"}).status_code == 400
     assert owner.get(METRICS, {"from": "yesterday-ish"}).status_code == 400
-    for far in ({"from": "0001-01-01", "to": "0001-01-02"}, {"to": "9999-12-31T23:59:59"}):
+    for far in (
+        {"from": "0001-01-01", "to": "0001-01-02"},
+        {"to": "9999-12-31T23:59:59"},
+        {"to": "9999-12-31"},  # a date as `to` reaches to its end: past what a date can hold
+    ):
         refused = owner.get(METRICS, far)
         assert refused.status_code == 400
         [problem] = [p for ps in refused.json()["error"]["fields"].values() for p in ps]
         assert problem["code"] == "out_of_range"
+
+
+def test_a_date_as_to_reaches_the_end_of_that_day(fresh):
+    [draft] = make_drafts(fresh, 1)
+    day = timezone.now().astimezone(UTC).date()
+    Draft.objects.filter(pk=draft.pk).update(
+        received_at=datetime.combine(day - timedelta(days=2), time(17), tzinfo=UTC)
+    )
+    owner = person_client("claims_owner")
+    that_day = (day - timedelta(days=2)).isoformat()
+    one_day = owner.get(METRICS, {"from": that_day, "to": that_day}).json()
+    assert one_day["drafts_received"] == 1
+    assert one_day["to"] == (day - timedelta(days=1)).isoformat() + "T00:00:00+00:00"
+    # A time as `to` is exact: up to 17:00 the draft had not arrived.
+    until_five = owner.get(METRICS, {"from": that_day, "to": f"{that_day}T17:00:00Z"}).json()
+    assert until_five["drafts_received"] == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("metrics", {"start": "2026-11-01"}),
+        ("metrics", {"form": "2026-11-01"}),
+        ("golden-set", {"period": "week"}),
+    ],
+)
+def test_a_parameter_the_endpoint_does_not_know_is_a_400(fresh, path, query):
+    response = person_client("claims_owner").get(
+        f"/api/v1/workflows/claims-intake-summary/{path}", query
+    )
+    assert response.status_code == 400
+    [name] = query
+    assert response.json()["error"]["fields"][name][0]["code"] == "unknown_parameter"
 
 
 @pytest.mark.parametrize(

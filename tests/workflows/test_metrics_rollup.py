@@ -132,7 +132,7 @@ def test_received_and_decided_on_different_days_land_in_their_own_days(fresh):  
     assert {
         "bucket": at(3).date().isoformat(),
         "received": 1,
-        **dict.fromkeys(["approved", "edited", "rejected"], 0),
+        **dict.fromkeys(["approved", "edited", "rejected", "escalations"], 0),
     } in m["series"]
     assert {
         "bucket": at(2).date().isoformat(),
@@ -140,6 +140,7 @@ def test_received_and_decided_on_different_days_land_in_their_own_days(fresh):  
         "approved": 0,
         "edited": 0,
         "rejected": 1,
+        "escalations": 0,
     } in m["series"]
     assert m["error_categories"] == [{"category": "tone", "count": 1, "share": 1.0}]
     assert m["time_to_decision_seconds"]["p50"] == pytest.approx(4 * 3600, rel=0.01)

@@ -26,27 +26,53 @@ from workflows.services import automation
 from workflows.services.exports import golden_set_downloaded
 
 
-def _moment(name: str, raw: str | None, default: datetime) -> datetime:
+def _moment(name: str, raw: str | None, default: datetime, *, end: bool = False) -> datetime:
+    """An ISO time, or a date: its first moment, or as an `end`, the first moment after it (so
+    `from=2026-11-15&to=2026-11-15` is that whole day, as the dashboard reads its period)."""
     if not raw:
         return default
-    parsed = parse_datetime(raw)
-    if parsed is None and parse_date(raw) is not None:
-        parsed = datetime.combine(parse_date(raw), datetime.min.time())
+    day = parse_date(raw)  # first: parse_datetime would read a bare date as its midnight
+    if day is not None and not EARLIEST.date() <= day < LATEST.date():
+        raise exceptions.ValidationError(
+            {name: [exceptions.ErrorDetail(OUT_OF_RANGE, code="out_of_range")]}
+        )
+    if day is not None:
+        parsed = datetime.combine(day + timedelta(days=1) if end else day, datetime.min.time())
+    else:
+        parsed = parse_datetime(raw)
     if parsed is None:
         raise exceptions.ValidationError(
             {name: [exceptions.ErrorDetail("Use an ISO date or time.", code="invalid")]}
         )
     moment = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
-    if not EARLIEST <= moment < LATEST:
+    if not (EARLIEST <= moment < LATEST or (end and moment == LATEST)):
         raise exceptions.ValidationError(
             {name: [exceptions.ErrorDetail(OUT_OF_RANGE, code="out_of_range")]}
         )
     return moment
 
 
+def only_parameters(request, *allowed: str) -> None:
+    """A parameter this endpoint does not know is refused: ignored, a misspelt `form=` or the
+    dashboard's `start=` would quietly answer for the default period."""
+    unknown = sorted(set(request.query_params) - set(allowed))
+    if unknown:
+        raise exceptions.ValidationError(
+            {
+                name: [
+                    exceptions.ErrorDetail(
+                        f"Unknown parameter; this endpoint takes {', '.join(allowed)}.",
+                        code="unknown_parameter",
+                    )
+                ]
+                for name in unknown
+            }
+        )
+
+
 def period_from(request, default_days: int = 30) -> Period:
     now = timezone.now()
-    end = _moment("to", request.query_params.get("to"), now)
+    end = _moment("to", request.query_params.get("to"), now, end=True)
     start = _moment("from", request.query_params.get("from"), end - timedelta(days=default_days))
     bucket = request.query_params.get("bucket", "day")
     if bucket not in ("day", "week"):
@@ -62,7 +88,9 @@ def period_from(request, default_days: int = 30) -> Period:
 
 _period = [
     OpenApiParameter("from", description="ISO date or time (default: 30 days before 'to')"),
-    OpenApiParameter("to", description="ISO date or time (default: now)"),
+    OpenApiParameter(
+        "to", description="ISO time, or a date: up to the end of that day (default: now)"
+    ),
 ]
 _denied = {403: OpenApiResponse(ErrorOut), 404: OpenApiResponse(ErrorOut)}
 
@@ -77,6 +105,7 @@ class Metrics(APIBase):
     )
     def get(self, request, slug: str):
         workflow = access_workflow(request.user, slug)
+        only_parameters(request, "from", "to", "bucket")
         return Response(workflow_metrics(workflow, period_from(request)))
 
 
@@ -94,6 +123,7 @@ class GoldenSet(APIBase):
     )
     def get(self, request, slug: str):
         workflow = access_workflow(request.user, slug, owners_only=True)
+        only_parameters(request, "from", "to", "verdict", "golden_only")
         verdicts = request.query_params.getlist("verdict") or list(Draft.DECIDED_BY_A_PERSON)
         if set(verdicts) - set(Draft.DECIDED_BY_A_PERSON):
             raise exceptions.ValidationError(

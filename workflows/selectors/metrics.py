@@ -126,7 +126,7 @@ def workflow_metrics(workflow: Workflow, period: Period) -> dict:
 
 
 def _series(days: dict[date, Tally], bucket: str) -> list[dict]:
-    """Received and outcomes per day or per week (weeks start on Monday).
+    """Received, outcomes and escalations per day or per week (weeks start on Monday).
 
     The series runs from the first bucket with activity to the last, quiet buckets in between
     included as zeros, so a chart or a table of it shows the gaps instead of closing them up;
@@ -135,7 +135,7 @@ def _series(days: dict[date, Tally], bucket: str) -> list[dict]:
     step = timedelta(days=7 if bucket == "week" else 1)
     rows: dict[date, Tally] = {}
     for day, tally in days.items():
-        if any(tally.counts[k] for k in ("received", *FINAL)):
+        if any(tally.counts[k] for k in ("received", *FINAL, "escalations")):
             key = day - timedelta(days=day.weekday()) if bucket == "week" else day
             rows.setdefault(key, Tally()).add(tally)
     series = []
@@ -147,6 +147,7 @@ def _series(days: dict[date, Tally], bucket: str) -> list[dict]:
                 "bucket": key.isoformat(),
                 "received": counts["received"],
                 **{status: counts[status] for status in FINAL},
+                "escalations": counts["escalations"],
             }
         )
         key += step
