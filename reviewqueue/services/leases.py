@@ -214,7 +214,8 @@ def clear_lease(draft: Draft) -> None:
 
 def lock_leased_draft(draft_id: UUID, user: User) -> tuple[Draft, datetime]:
     """The draft, locked, if `user` holds a live lease on it, and the time the lock was granted
-    (changes are stamped with it); else Conflict (409)."""
+    (changes are stamped with it); else Conflict (409), or NotAllowed (403) for the first
+    approver of a draft awaiting its second approval, whom claiming would not help."""
     # Lock first: a decision, a renewal or the reaper may be changing this lease right now.
     draft = (
         Draft.objects.select_for_update(of=("self",), no_key=True)

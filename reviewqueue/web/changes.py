@@ -28,7 +28,8 @@ def decision_history(draft: Draft) -> list[DecisionChanges]:
     """The draft's decisions, oldest first, each with what it changed in the text before it."""
     before = draft.content
     history = []
-    for decision in sorted(draft.decisions.all(), key=lambda d: (d.decided_at, d.pk)):
+    decisions = draft.decisions.select_related("reviewer", "queue", "error_category")
+    for decision in sorted(decisions, key=lambda d: (d.decided_at, d.pk)):
         changed = decision.action == Decision.Action.EDIT and decision.content != before
         purged = draft.purged_at is not None
         changes = word_diff(before, decision.content) if changed and not purged else None

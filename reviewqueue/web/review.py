@@ -27,7 +27,7 @@ from reviewqueue.models import Decision, Draft, SourceFlag
 from reviewqueue.selectors.access import REVIEW, access_draft_for_review, draft_for_person, may
 from reviewqueue.services import decisions, feedback, leases
 from reviewqueue.services.errors import Invalid, ReviewRefused
-from reviewqueue.web.changes import decision_history
+from reviewqueue.web.changes import DecisionChanges, decision_history
 from reviewqueue.web.forms import DecisionForm
 from reviewqueue.web.inbox import claim_next_in
 from reviewqueue.web.navigation import post_only, sign_in_first
@@ -51,6 +51,11 @@ class GoldenForm(forms.Form):
     )
 
 
+def _last_escalation(history: list[DecisionChanges]) -> Decision | None:
+    escalations = [h.decision for h in history if h.decision.action == Decision.Action.ESCALATE]
+    return escalations[-1] if escalations else None
+
+
 def _review_page(
     request: HttpRequest, draft: Draft, form: DecisionForm | None = None, status: int = 200
 ) -> HttpResponse:
@@ -66,6 +71,7 @@ def _review_page(
             )
         form = DecisionForm(draft=draft, initial=typed)
     may_review = holds_lease or may(request.user, REVIEW, draft.queue)
+    history = decision_history(draft)
     context = {
         "draft": draft,
         "holds_lease": holds_lease,
@@ -75,13 +81,8 @@ def _review_page(
         and decisions.has_approved(draft, request.user),
         "may_mark_golden": may_review and draft.status in Draft.DECIDED_BY_A_PERSON,
         # Why the draft is here, in the words of the reviewer who sent it up, at the top.
-        "escalated_by": None
-        if draft.is_final
-        else draft.decisions.filter(action=Decision.Action.ESCALATE)
-        .select_related("reviewer", "queue")
-        .order_by("-decided_at")
-        .first(),
-        "history": decision_history(draft),
+        "escalated_by": None if draft.is_final else _last_escalation(history),
+        "history": history,
         "sources": _sources_with_flags(draft, request.user),
         "flag_reasons": SourceFlag.Reason.values,
         "form": form,

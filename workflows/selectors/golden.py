@@ -12,11 +12,11 @@ from workflows.selectors.metrics import Period
 
 
 def decided_draft(workflow: Workflow, draft_id: object) -> Draft:
-    """A draft of the workflow decided by people, with what its owners read of it (decisions,
-    flags); Draft.DoesNotExist for one undecided, of another workflow, or none."""
+    """A draft of the workflow decided by people, with its source flags; Draft.DoesNotExist for
+    one undecided, of another workflow, or none."""
     return (
         Draft.objects.filter(status__in=Draft.DECIDED_BY_A_PERSON)
-        .prefetch_related("decisions__reviewer", "decisions__error_category", "source_flags")
+        .prefetch_related("source_flags")  # its decisions: reviewqueue.web.changes
         .get(workflow=workflow, pk=draft_id)
     )
 
