@@ -113,7 +113,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         "last_day": (period.end - timedelta(microseconds=1)).date(),
         "not_begun": period.start > timezone.now(),
         "m": metrics,
-        "sources": source_report(workflow, limit=10),
+        "sources": source_report(workflow, start=period.start, end=period.end, limit=10),
         "automation": automation.status(workflow),
         "callbacks": callbacks,
         "decided": DECIDED,

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from reviewqueue.models import Decision, Draft
-from tests.conftest import person_client, producer_client
+from tests.conftest import person_client, producer_client, signed_in
 from tests.reviewqueue.helpers import draft_body, post_json
 from tests.reviewqueue.review_helpers import make_drafts
 from workflows.models import Workflow
@@ -228,7 +228,14 @@ def test_a_source_id_with_a_slash_or_a_question_mark_can_be_flagged(fresh):
 
 
 def test_reviewers_flag_sources_and_owners_see_the_report(fresh):
-    [draft] = make_drafts(fresh, 1, sources=[{"id": "policy-1"}, {"id": "fnol-2"}])
+    [draft] = make_drafts(
+        fresh,
+        1,
+        sources=[
+            {"id": "policy-1", "title": "Home policy §4", "uri": "https://docs.example/p1"},
+            {"id": "fnol-2"},
+        ],
+    )
     path = f"/api/v1/drafts/{draft.pk}/sources/policy-1/flags"
     adjuster = person_client("adjuster")
     assert (
@@ -253,7 +260,22 @@ def test_reviewers_flag_sources_and_owners_see_the_report(fresh):
     report = (
         person_client("claims_owner").get("/api/v1/workflows/claims-intake-summary/sources").json()
     )
-    assert report["results"] == [{"source_id": "policy-1", "stale": 1, "wrong": 1}]
+    [row] = report["results"]
+    assert {k: v for k, v in row.items() if k != "last_flagged_at"} == {
+        "source_id": "policy-1",
+        "title": "Home policy §4",
+        "uri": "https://docs.example/p1",
+        "stale": 1,
+        "wrong": 1,
+        "latest_comment": "",  # the senior adjuster's flag, the latest, had no note
+        "latest_draft_id": str(draft.pk),
+    }
+    earlier = person_client("claims_owner").get(
+        "/api/v1/workflows/claims-intake-summary/sources", {"to": "2020-01-01"}
+    )
+    assert earlier.json()["results"] == []  # no flag that old
+    page = signed_in("claims_owner").get("/workflows/claims-intake-summary/").content.decode()
+    assert '<a href="https://docs.example/p1" rel="noopener noreferrer">Home policy §4</a>' in page
     assert (
         AuditEntry.objects.filter(action="draft.source_flagged", object_id=str(draft.pk)).count()
         == 2

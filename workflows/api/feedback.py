@@ -150,10 +150,21 @@ class GoldenSet(APIBase):
 class SourceReport(APIBase):
     permission_classes = [IsPerson]
 
-    @extend_schema(operation_id="workflow_source_report", responses={200: OpenApiResponse()})
+    @extend_schema(
+        operation_id="workflow_source_report",
+        parameters=[
+            OpenApiParameter("from", description="ISO date or time (default: no limit)"),
+            OpenApiParameter("to", description="ISO time, or a date: up to the end of that day"),
+        ],
+        responses={200: OpenApiResponse()},
+    )
     def get(self, request, slug: str):
         workflow = access_workflow(request.user, slug)
-        return Response({"results": source_report(workflow)})
+        only_parameters(request, "from", "to")
+        # All flags unless a period is asked for: a source stays wrong until someone fixes it.
+        start = _moment("from", request.query_params.get("from"), EARLIEST)
+        end = _moment("to", request.query_params.get("to"), LATEST, end=True)
+        return Response({"results": source_report(workflow, start=start, end=end)})
 
 
 class AutomationIn(StrictSerializer):
