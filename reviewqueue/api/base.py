@@ -82,9 +82,12 @@ class APIBase(APIView):
                 "unsupported_media_type",
                 f"Send JSON with `Content-Type: application/json` (got {media_type or 'none'!r}).",
             )
-        if chunked and not length:
+        if chunked:
+            # With a Content-Length too, the two disagree on where the body ends (RFC 9112
+            # 6.1): the chunk framing would be read as JSON and the rest as a next request.
             raise APIError(
                 411,
                 "length_required",
-                "Send the body with a Content-Length header; chunked bodies are not read.",
+                "Send the body with a Content-Length header and no Transfer-Encoding; "
+                "chunked bodies are not read.",
             )

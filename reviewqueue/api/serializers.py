@@ -19,6 +19,7 @@ from reviewqueue.api.fields import (
     WholeNumberField,
 )
 from reviewqueue.models import Decision, Draft
+from reviewqueue.text import is_blank
 from workflows.callbacks import urls as callback_urls
 
 MAX_CONTENT_CHARS = 100_000
@@ -61,6 +62,12 @@ class CostIn(StrictSerializer):
 
 class EscalateIn(StrictSerializer):
     reason = _text(2000)
+
+    def validate_reason(self, value: str) -> str:
+        # Spaces or invisible characters only: an escalation nobody could read the reason of.
+        if is_blank(value):
+            raise serializers.ValidationError("Say why the draft needs escalating.", code="blank")
+        return value
 
 
 _http_url = URLValidator(schemes=["http", "https"])

@@ -18,6 +18,7 @@ from reviewqueue.models import Decision, Draft, Lease
 from reviewqueue.selectors.access import REVIEW, may
 from reviewqueue.services.errors import Conflict, Invalid, NotAllowed
 from reviewqueue.services.leases import clear_lease, lock_leased_draft
+from reviewqueue.text import is_blank, unify_line_ends
 from workflows.callbacks import outbox
 from workflows.models import ErrorCategory
 from workflows.services import automation
@@ -159,9 +160,11 @@ def _check_inputs(action: str, content: str | None, reason: str) -> None:
         raise Invalid(
             "validation_error", f"Unknown action {action!r}.", {"action": "invalid_choice"}
         )
-    if action == Action.EDIT and not (content or "").strip():
+    if action == Action.EDIT and is_blank(content):
         raise Invalid(
-            "validation_error", "Write the corrected text to edit.", {"content": "required"}
+            "validation_error",
+            "Write the corrected text to edit.",
+            {"content": "required" if content is None else "blank"},
         )
     if action != Action.EDIT and content is not None:
         # Dropping it would let the reviewer believe their text was saved.
@@ -170,8 +173,12 @@ def _check_inputs(action: str, content: str | None, reason: str) -> None:
             'Only an edit carries new text: choose "Edit" to keep your changes.',
             {"content": "not_allowed"},
         )
-    if action == Action.ESCALATE and not reason.strip():
-        raise Invalid("validation_error", "Say why you escalate.", {"reason": "required"})
+    if action == Action.ESCALATE and is_blank(reason):
+        raise Invalid(
+            "validation_error",
+            "Say why you escalate.",
+            {"reason": "blank" if reason else "required"},
+        )
     if action != Action.ESCALATE and reason:
         raise Invalid(
             "validation_error",
@@ -181,8 +188,7 @@ def _check_inputs(action: str, content: str | None, reason: str) -> None:
 
 
 def _same_text(a: str, b: str) -> bool:
-    # A browser sends CRLF line ends whatever the producer sent: that alone changes nothing.
-    return a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
+    return unify_line_ends(a) == unify_line_ends(b)
 
 
 def _category(draft: Draft, action: str, slug: str | None) -> ErrorCategory | None:

@@ -11,14 +11,10 @@ from django import forms
 from reviewqueue.api.serializers import MAX_CONTENT_CHARS
 from reviewqueue.models import Decision, Draft
 from reviewqueue.services.errors import Invalid
+from reviewqueue.text import unify_line_ends
 from workflows.models import ErrorCategory
 
 Action = Decision.Action
-
-
-def _lf(text: str) -> str:
-    # Browsers submit a textarea's line breaks as CRLF whatever the original text used.
-    return text.replace("\r\n", "\n")
 
 
 class DecisionForm(forms.Form):
@@ -71,7 +67,7 @@ class DecisionForm(forms.Form):
         ]
 
     def clean_content(self) -> str:
-        return _lf(self.cleaned_data["content"])
+        return unify_line_ends(self.cleaned_data["content"])
 
     def decision(self) -> dict:
         """The cleaned form as keyword arguments for `decisions.decide`.
@@ -82,7 +78,7 @@ class DecisionForm(forms.Form):
         """
         data = self.cleaned_data
         action, text, reason = data["action"], data["content"], data["reason"]
-        changed = bool(text) and text != _lf(self.draft.current_content)
+        changed = bool(text) and text != unify_line_ends(self.draft.current_content)
         return {
             "action": action,
             "content": text if action == Action.EDIT or changed else None,

@@ -157,6 +157,10 @@ def test_revoke_token_stops_it_at_the_next_request_and_is_logged(demo):
         run("revoke_token", token.prefix)
     with pytest.raises(CommandError, match="No token"):
         run("revoke_token", "rqt_nope")
+    # The token as issued (rqt_PREFIX_SECRET), or its start, names it as well as its prefix.
+    out, _ = run("revoke_token", f"rqt_{other.prefix}_the-rest-of-it")
+    assert f"Revoked {other.prefix} of adjuster." in out
+    assert other_client.get("/api/v1/queues").status_code == 401
 
 
 def test_revoke_token_all_of_a_person(demo):

@@ -63,6 +63,8 @@ def deep(levels: int) -> dict:
         ({"title": "nul \x00"}, "title", "nul_character"),
         ({"metadata": {"bad\x00key": 1}}, "metadata.bad\x00key", "nul_character"),
         ({"escalate": {}}, "escalate.reason", "required"),
+        ({"escalate": {"reason": "   "}}, "escalate.reason", "blank"),
+        ({"escalate": {"reason": "\u200b"}}, "escalate.reason", "blank"),
         ({"status": "approved"}, "status", "unknown_field"),
         ({"queue": "claims-senior"}, "queue", "unknown_field"),
         ({"claimed_by": "adjuster"}, "claimed_by", "unknown_field"),
@@ -163,19 +165,23 @@ def test_wrong_content_type_is_415(claims_producer, nothing_stored, content_type
 
 
 @pytest.mark.parametrize(
-    "content_type, status, code",
-    [("application/json", 411, "length_required"), ("text/plain", 415, "unsupported_media_type")],
+    "content_type, length, status, code",
+    [
+        ("application/json", "", 411, "length_required"),
+        ("application/json", "40", 411, "length_required"),  # both headers: they disagree
+        ("text/plain", "", 415, "unsupported_media_type"),
+    ],
 )
 def test_a_chunked_body_is_refused_not_read_as_empty(
-    claims_producer, nothing_stored, content_type, status, code
+    claims_producer, nothing_stored, content_type, length, status, code
 ):
-    # As a WSGI server hands Django a chunked request: no Content-Length, the body unread.
+    # As a WSGI server hands Django a chunked request: the body unread, or misread.
     response = claims_producer.generic(
         "POST",
         DRAFTS,
         json.dumps(draft_body()),
         content_type=content_type,
-        CONTENT_LENGTH="",
+        CONTENT_LENGTH=length,
         HTTP_TRANSFER_ENCODING="chunked",
     )
     assert response.status_code == status

@@ -340,9 +340,10 @@ def test_what_the_reviewer_typed_is_never_dropped_by_another_action(claims, form
     assert draft.status == "in_review" and not Decision.objects.filter(draft=draft).exists()
 
 
-def test_approving_with_the_text_as_shown_ignores_the_browsers_line_ends(claims):
+@pytest.mark.parametrize("stored", ["One.\nTwo.", "One.\rTwo."])
+def test_approving_with_the_text_as_shown_ignores_the_browsers_line_ends(claims, stored):
     [draft] = make_drafts(claims, 1)
-    Draft.objects.filter(pk=draft.pk).update(content="One.\nTwo.")
+    Draft.objects.filter(pk=draft.pk).update(content=stored)
     adjuster = signed_in("adjuster")
     claimed(adjuster, draft)
     response = decide(adjuster, draft, action="approve", content="One.\r\nTwo.")

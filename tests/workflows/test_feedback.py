@@ -138,6 +138,24 @@ def test_a_date_as_to_reaches_the_end_of_that_day(fresh):
 
 
 @pytest.mark.parametrize(
+    ("path", "query", "field", "code"),
+    [
+        ("metrics", {"from": "2026-02-30"}, "from", "invalid"),  # no such day
+        ("metrics", {"to": "2026-11-01T25:00:00Z"}, "to", "invalid"),  # no such hour
+        ("golden-set", {"from": "2026-13-01"}, "from", "invalid"),
+        ("golden-set", {"golden_only": "yes"}, "golden_only", "invalid"),
+        ("golden-set", {"verdict": "approved_ish"}, "verdict", "invalid_choice"),
+    ],
+)
+def test_an_impossible_date_or_an_unknown_value_is_a_400(fresh, path, query, field, code):
+    response = person_client("claims_owner").get(
+        f"/api/v1/workflows/claims-intake-summary/{path}", query
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"][field][0]["code"] == code
+
+
+@pytest.mark.parametrize(
     ("path", "query"),
     [
         ("metrics", {"start": "2026-11-01"}),

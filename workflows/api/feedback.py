@@ -31,15 +31,17 @@ def _moment(name: str, raw: str | None, default: datetime, *, end: bool = False)
     `from=2026-11-15&to=2026-11-15` is that whole day, as the dashboard reads its period)."""
     if not raw:
         return default
-    day = parse_date(raw)  # first: parse_datetime would read a bare date as its midnight
+    try:
+        day = parse_date(raw)  # first: parse_datetime would read a bare date as its midnight
+        parsed = None if day is not None else parse_datetime(raw)
+    except ValueError:  # the right shape, an impossible value: 2026-02-30, 25:00
+        day = parsed = None
     if day is not None and not EARLIEST.date() <= day < LATEST.date():
         raise exceptions.ValidationError(
             {name: [exceptions.ErrorDetail(OUT_OF_RANGE, code="out_of_range")]}
         )
     if day is not None:
         parsed = datetime.combine(day + timedelta(days=1) if end else day, datetime.min.time())
-    else:
-        parsed = parse_datetime(raw)
     if parsed is None:
         raise exceptions.ValidationError(
             {name: [exceptions.ErrorDetail("Use an ISO date or time.", code="invalid")]}
@@ -127,13 +129,22 @@ class GoldenSet(APIBase):
         verdicts = request.query_params.getlist("verdict") or list(Draft.DECIDED_BY_A_PERSON)
         if set(verdicts) - set(Draft.DECIDED_BY_A_PERSON):
             raise exceptions.ValidationError(
-                {"verdict": [exceptions.ErrorDetail("approved, edited or rejected", "invalid")]}
+                {
+                    "verdict": [
+                        exceptions.ErrorDetail("approved, edited or rejected", "invalid_choice")
+                    ]
+                }
+            )
+        golden_only = request.query_params.get("golden_only", "false").lower()
+        if golden_only not in ("1", "true", "0", "false"):
+            raise exceptions.ValidationError(
+                {"golden_only": [exceptions.ErrorDetail("true or false (1 or 0)", "invalid")]}
             )
         cases = golden_cases(
             workflow,
             period_from(request, default_days=3650),
             verdicts,
-            golden_only=request.query_params.get("golden_only") in ("1", "true"),
+            golden_only=golden_only in ("1", "true"),
         )
         filters = {
             name: request.query_params.getlist(name)

@@ -12,12 +12,20 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("prefix", nargs="?", help="the token's prefix, e.g. rqt_AbC123")
+        parser.add_argument(
+            "prefix",
+            nargs="?",
+            help="the token's prefix (8768aaea), or the token itself (rqt_8768aaea_…)",
+        )
         parser.add_argument("--all-of", metavar="USERNAME", help="every live token of this person")
 
     def handle(self, *args, prefix: str | None, all_of: str | None, **options):
         if bool(prefix) == bool(all_of):
             raise CommandError("Give a token prefix, or --all-of USERNAME (not both).")
+        if prefix:
+            # The token as issued is rqt_PREFIX_SECRET: whoever pastes it, or its start, means
+            # its prefix.
+            prefix = prefix.removeprefix("rqt_").split("_", 1)[0]
         live = PersonalToken.objects.filter(revoked_at__isnull=True).select_related("user")
         tokens = list(live.filter(user__username=all_of) if all_of else live.filter(prefix=prefix))
         if not tokens:
