@@ -118,10 +118,29 @@ def entry(request: HttpRequest, entry_id: int) -> HttpResponse:
     return render(request, "audit/entry.html", context)
 
 
+def _newer_query(query: QueryDict, kept: dict[str, str], first_shown: int) -> str:
+    """The page just newer than one that starts at `first_shown`: the next PAGE_SIZE matching
+    entries above it (one indexed query), or the newest page if no more than that are left."""
+    unpaged = query.copy()
+    unpaged.pop("before", None)
+    newer = list(
+        LogFilter(unpaged, queryset=AuditEntry.objects.all())
+        .qs.filter(id__gt=first_shown)
+        .order_by("id")
+        .values_list("id", flat=True)[: PAGE_SIZE + 1]
+    )
+    if len(newer) <= PAGE_SIZE:  # they all fit on the newest page
+        return urlencode(kept)
+    return urlencode({**kept, "before": newer[PAGE_SIZE - 1] + 1})
+
+
 def log_context(query: QueryDict) -> dict[str, Any]:
     filters = LogFilter(query, queryset=AuditEntry.objects.all())
     page = entry_page(filters.qs, size=PAGE_SIZE) if filters.is_valid() else EntryPage([], None)
     kept = {name: query[name] for name in FILTERS if query.get(name)}
+    newer_query = ""
+    if page.entries and query.get("before"):
+        newer_query = _newer_query(query, kept, page.entries[0].pk)
     return {
         "filters": filters,
         "filtered": bool(kept),
@@ -129,6 +148,7 @@ def log_context(query: QueryDict) -> dict[str, Any]:
         "paged": bool(query.get("before")),
         "newest_query": urlencode(kept),
         "older_query": urlencode({**kept, "before": page.older_than}) if page.older_than else "",
+        "newer_query": newer_query,
         "csv_query": urlencode({"format": "csv", **kept}),
         "jsonl_query": urlencode({"format": "jsonl", **kept}),
         "actions": sorted(events.REGISTERED),

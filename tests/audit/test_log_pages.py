@@ -149,6 +149,20 @@ def test_older_pages_follow_by_id_without_overlap_and_keep_the_filters(demo):
     assert 'href="/audit/?action=draft.withdrawn">« Newest entries' in text(second)
 
 
+def test_newer_pages_lead_back_up_page_by_page(demo):
+    ids = write_entries(130, action="draft.withdrawn")
+    auditor = signed_in("auditor")
+    newest = shown_ids(auditor.get("/audit/", {"action": "draft.withdrawn"}))
+    second = auditor.get(older_link(auditor.get("/audit/", {"action": "draft.withdrawn"})))
+    third = auditor.get(older_link(second))
+    assert shown_ids(third) == ids[::-1][100:]
+    back = re.search(r'href="([^"]+)" rel="prev">‹ Newer entries', text(third)).group(1)
+    assert shown_ids(auditor.get(back.replace("&amp;", "&"))) == shown_ids(second)
+    # From the second page, the newer page is the newest: one link, no repeat.
+    assert "Newer entries" not in text(second) and "« Newest entries" in text(second)
+    assert shown_ids(second) == ids[::-1][50:100] and newest == ids[::-1][:50]
+
+
 def test_a_page_costs_the_same_queries_for_one_entry_or_fifty(demo):
     auditor = signed_in("auditor")
     write_entries(1, action="draft.withdrawn")
