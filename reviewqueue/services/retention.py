@@ -5,6 +5,7 @@ title, content, reviewed content, metadata, the producer's escalation reason (al
 routing reason quotes it) and its sources but their ids; each decision's content, diff, comment
 and reason; each source flag's comment; the text in its callbacks' payloads. Kept are the facts:
 ids, statuses, times, actions, error categories, who did what, routing rules, costs, digests.
+The stored daily metrics of those days keep their escalation counts, not the reasons' words.
 
 A draft whose callback is still pending waits for a later run: that payload is what the producer
 is about to receive, and once the draft is marked purged nothing would clear it afterwards.
@@ -30,7 +31,8 @@ from audit import events
 from audit.actors import Actor
 from audit.services import Event, record_many
 from reviewqueue.models import Decision, Draft, SourceFlag
-from workflows.models import CallbackDelivery, Workflow
+from workflows.models import CallbackDelivery, MetricsDay, Workflow
+from workflows.selectors.tally import PURGED_REASON
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -63,7 +65,18 @@ def purge_expired(*, now: datetime | None = None) -> int:
             purged += done
             if locked < BATCH:  # nothing more is due (drafts locked by others wait a run)
                 break
+        _purge_stored_reasons(workflow, cutoff)
     return purged
+
+
+def _purge_stored_reasons(workflow: Workflow, cutoff: datetime) -> None:
+    """The stored daily metrics of days past retention keep how many escalations there were,
+    not the reviewers' words for them (the counts of each reason become one count)."""
+    for stored in MetricsDay.objects.filter(workflow=workflow, day__lt=cutoff.date()):
+        reasons = stored.tally.get("reasons") or {}
+        if set(reasons) - {PURGED_REASON}:
+            stored.tally["reasons"] = {PURGED_REASON: sum(reasons.values())}
+            stored.save(update_fields=["tally"])
 
 
 def _purge_batch(workflow: Workflow, cutoff: datetime, now: datetime) -> tuple[int, int]:

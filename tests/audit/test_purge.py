@@ -252,3 +252,30 @@ def test_no_audit_entry_quotes_a_purged_draft_text(claims):
 
     entries = AuditEntry.objects.filter(object_id__in=[str(d.pk) for d in drafts])
     assert sorted({e.action for e in entries if GONE in str(e.data)}) == []
+
+
+def test_stored_daily_metrics_of_purged_days_keep_the_count_not_the_reason(claims):
+    from workflows.models import MetricsDay
+    from workflows.selectors.tally import PURGED_REASON
+
+    draft = _edited_after_escalation(claims, GONE)
+    when = timezone.now() - timedelta(days=claims.retention_days + 2)
+    Decision.objects.filter(draft=draft).update(decided_at=when)
+    Draft.objects.filter(pk=draft.pk).update(received_at=when, decided_at=when)
+    owner = person_client("claims_owner")
+    period = {"from": (when - timedelta(days=1)).date().isoformat(), "to": when.date().isoformat()}
+    before = owner.get("/api/v1/workflows/claims-intake-summary/metrics", period).json()
+    assert before["escalation_reasons"] == [{"reason": f"{GONE} escalation reason", "count": 1}]
+    assert GONE in str(MetricsDay.objects.get(workflow=claims, day=when.date()).tally)
+
+    _expire(claims, draft)
+    purge_expired()
+
+    assert GONE not in str(MetricsDay.objects.get(workflow=claims, day=when.date()).tally)
+    after = owner.get("/api/v1/workflows/claims-intake-summary/metrics", period).json()
+    assert after["escalation_reasons"] == [{"reason": PURGED_REASON, "count": 1}]
+    assert after["escalations"] == before["escalations"] == 1
+    # Counted again from the decisions (a rebuild), the purged reason reads the same.
+    MetricsDay.objects.filter(workflow=claims).delete()
+    rebuilt = owner.get("/api/v1/workflows/claims-intake-summary/metrics", period).json()
+    assert rebuilt["escalation_reasons"] == [{"reason": PURGED_REASON, "count": 1}]

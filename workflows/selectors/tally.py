@@ -24,6 +24,9 @@ from reviewqueue.models import Decision, Draft, SourceFlag
 from workflows.models import Workflow
 
 FINAL = list(Draft.DECIDED_BY_A_PERSON)
+# How an escalation reason is counted once retention purged its words (reviewqueue/services/
+# retention.py): the escalation still counts, its text is gone.
+PURGED_REASON = "(reason purged after retention)"
 RELATIVE_ACCURACY = 0.01
 _GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY)
 _LOG_GAMMA = math.log(_GAMMA)
@@ -172,7 +175,7 @@ def tally_by_day(workflow: Workflow, start: datetime, end: datetime) -> dict[dat
     ):
         day(row["d"]).categories[row["error_category__slug"]] += row["n"]
     for row in decisions.filter(action="escalate").values("d", "reason").annotate(n=Count("pk")):
-        day(row["d"]).reasons[row["reason"]] += row["n"]
+        day(row["d"]).reasons[row["reason"] or PURGED_REASON] += row["n"]
 
     breaches = AuditEntry.objects.filter(
         workflow_slug=workflow.slug, action="draft.sla_breached", **between("occurred_at")
