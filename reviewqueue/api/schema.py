@@ -21,6 +21,7 @@ _ERRORS = {
     "401": "No credentials, or unknown ones.",
     "403": "The caller may not do this.",
     "404": "No such object, or one the caller may not see (the same answer).",
+    "411": "The body was sent chunked: send it with `Content-Length`.",
     "413": "The request body is too large.",
     "415": "The body is not `application/json`.",
     "429": "Throttled, or over the workflow's daily quota or monthly budget.",
@@ -38,7 +39,7 @@ def document_errors(result, generator, request, public):
             if "{" in path:
                 codes.append("404")
             if method in ("post", "put", "patch"):
-                codes += ["413", "415"]
+                codes += ["411", "413", "415"]
             responses = operation.setdefault("responses", {})
             for code in codes:
                 responses.setdefault(code, {"description": _ERRORS[code], "content": error})

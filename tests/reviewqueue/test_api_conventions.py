@@ -44,7 +44,9 @@ def test_openapi_schema_describes_the_ingest_contract():
     assert response.status_code == 200
     schema = response.json()
     post = schema["paths"]["/api/v1/drafts"]["post"]
-    assert {"200", "201", "400", "401", "403", "409", "413", "415", "429"} <= set(post["responses"])
+    assert {"200", "201", "400", "401", "403", "409", "411", "413", "415", "429"} <= set(
+        post["responses"]
+    )
     assert "/api/v1/drafts/batch" in schema["paths"]
     assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     draft_in = schema["components"]["schemas"]["DraftInRequest"]
