@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django_filters.utils import translate_validation
@@ -13,16 +12,13 @@ from rest_framework import exceptions, serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from audit import events
+from audit import verification_runs
 from audit.actors import Actor
 from audit.checkpoints import parse_checkpoint
-from audit.exports import csv_lines, jsonl_lines
+from audit.exports import csv_lines, export_started, jsonl_lines
 from audit.models import AuditEntry
-from audit.sealing import seal_pending
-from audit.services import record
-from audit.verification import verify
 from reviewqueue.api.authentication import Producer
-from reviewqueue.api.base import APIBase, ErrorOut, page_of
+from reviewqueue.api.base import PAGES, APIBase, ErrorOut, page_of
 from reviewqueue.api.pagination import CursorPages
 
 
@@ -79,6 +75,9 @@ class EntryFilter(django_filters.FilterSet):
         return queryset.filter(action__startswith=f"{value}.")
 
 
+FILTER_NAMES = tuple(EntryFilter.base_filters)
+
+
 def filtered_entries(request):
     entries = EntryFilter(request.query_params, queryset=AuditEntry.objects.all())
     if not entries.is_valid():
@@ -90,7 +89,7 @@ def filtered_entries(request):
 def _filters_used(request) -> dict[str, list[str]]:
     """The filters the export applied, as the auditor sent them; other parameters mean nothing."""
     params = request.query_params
-    return {name: params.getlist(name) for name in EntryFilter.base_filters if name in params}
+    return {name: params.getlist(name) for name in FILTER_NAMES if name in params}
 
 
 class EntryOut(serializers.ModelSerializer):
@@ -144,6 +143,7 @@ _denied = {403: OpenApiResponse(ErrorOut, description="Not an auditor.")}
 
 class EntryList(APIBase):
     permission_classes = [IsAuditor]
+    query_parameters = {"GET": (*FILTER_NAMES, *PAGES)}
 
     @extend_schema(
         operation_id="audit_entries",
@@ -169,6 +169,7 @@ class EntryDetail(APIBase):
 
 class Export(APIBase):
     permission_classes = [IsAuditor]
+    query_parameters = {"GET": ("format", *FILTER_NAMES)}
 
     @extend_schema(
         operation_id="audit_export",
@@ -182,14 +183,7 @@ class Export(APIBase):
                 {"format": [exceptions.ErrorDetail("Use csv or jsonl.", code="invalid_choice")]}
             )
         entries = filtered_entries(request).order_by("id")
-        with transaction.atomic():  # the export is itself an audit event, before any byte leaves
-            record(
-                events.AUDIT_EXPORTED,
-                actor=Actor.person(request.user),
-                object_type="audit_log",
-                object_id="export",
-                data={"format": kind, "filters": _filters_used(request)},
-            )
+        export_started(actor=Actor.person(request.user), kind=kind, filters=_filters_used(request))
         lines = csv_lines(entries) if kind == "csv" else jsonl_lines(entries)
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
         response = StreamingHttpResponse(
@@ -201,6 +195,7 @@ class Export(APIBase):
 
 class Verify(APIBase):
     permission_classes = [IsAuditor]
+    query_parameters = {"GET": ("checkpoint",)}
 
     @extend_schema(
         operation_id="audit_verify",
@@ -216,5 +211,5 @@ class Verify(APIBase):
                 raise exceptions.ValidationError(
                     {"checkpoint": [exceptions.ErrorDetail(str(error), code="invalid")]}
                 ) from None
-        seal_pending()
-        return Response(verify(checkpoint=wanted).as_dict())
+        report = verification_runs.verify_now(actor=Actor.person(request.user), checkpoint=wanted)
+        return Response(report.as_dict())

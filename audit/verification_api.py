@@ -17,7 +17,7 @@ from audit.api import IsAuditor
 from audit.checkpoints import parse_checkpoint
 from audit.models import VerificationRun
 from audit.selectors import verifications
-from reviewqueue.api.base import APIBase, ErrorOut, page_of
+from reviewqueue.api.base import PAGES, APIBase, ErrorOut, page_of
 from reviewqueue.api.fields import StrictSerializer, TextField
 from reviewqueue.api.pagination import CursorPages
 
@@ -83,6 +83,7 @@ _denied = {403: OpenApiResponse(ErrorOut, description="Not an auditor.")}
 
 class VerificationList(APIBase):
     permission_classes = [IsAuditor]
+    query_parameters = {"GET": PAGES}
 
     @extend_schema(
         operation_id="audit_verifications",

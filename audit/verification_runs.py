@@ -13,6 +13,7 @@ same run (the row is locked with SKIP LOCKED).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib.auth.models import User
@@ -26,7 +27,7 @@ from audit.checkpoints import auditor_emails, parse_checkpoint
 from audit.models import VerificationRun
 from audit.sealing import seal_pending
 from audit.services import record
-from audit.verification import verify
+from audit.verification import Report, verify
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,34 @@ def run_verification(run_id: int) -> VerificationRun | None:
         if not report.ok:
             transaction.on_commit(lambda: _mail_failure(run))
     return run
+
+
+def verify_now(
+    *,
+    actor: Actor,
+    checkpoint: tuple[int, str] | None = None,
+    seal: bool = True,
+    on_progress: Callable[[int], None] | None = None,
+    every: int = PROGRESS_EVERY,
+) -> Report:
+    """Check the chain here and now (a small log over the API, or `manage.py verify_audit`) and
+    put the result on record, as a run's is: who checked the log and what they found is itself
+    evidence, a failed check most of all."""
+    if seal:
+        seal_pending()  # entries written a moment ago are part of what is checked
+    report = verify(checkpoint=checkpoint, on_progress=on_progress, every=every)
+    with transaction.atomic():
+        record(
+            events.AUDIT_VERIFIED,
+            actor=actor,
+            object_type="audit_verification",
+            object_id="immediate",
+            data={
+                "checkpoint": f"{checkpoint[0]}:{checkpoint[1]}" if checkpoint else None,
+                **report.as_dict(),
+            },
+        )
+    return report
 
 
 def verify_nightly() -> VerificationRun | None:

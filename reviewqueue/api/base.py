@@ -38,9 +38,30 @@ def page_of(item: serializers.Serializer, name: str, *, cursor: bool = True):
     return inline_serializer(name=name, fields={**links, "results": item})
 
 
+PAGES = ("cursor", "page_size")  # what every cursor-paginated list takes besides its filters
+
+
+def refuse_unknown_parameters(request, allowed: tuple[str, ...]) -> None:
+    """A parameter an endpoint does not know is refused: ignored, a misspelt `stauts=` or the
+    dashboard's `start=` would quietly answer as if it were not there."""
+    unknown = sorted(set(request.query_params) - set(allowed))
+    if not unknown:
+        return
+    takes = f"this endpoint takes {', '.join(allowed)}" if allowed else "this endpoint takes none"
+    raise exceptions.ValidationError(
+        {
+            name: [exceptions.ErrorDetail(f"Unknown parameter; {takes}.", code="unknown_parameter")]
+            for name in unknown
+        }
+    )
+
+
 class APIBase(APIView):
     throttle_classes = [ProducerRateThrottle, PersonRateThrottle]
     max_body_bytes: int | None = None  # None: settings.RQ_MAX_DRAFT_BODY_BYTES
+    # The query parameters each method understands (HEAD as GET); any other is a 400. The
+    # OpenAPI schema lists the same names (tests/test_query_parameters.py holds them together).
+    query_parameters: dict[str, tuple[str, ...]] = {}
 
     _throttled = False
 
@@ -60,6 +81,8 @@ class APIBase(APIView):
         # A NUL in a filter would reach PostgreSQL (which cannot store or compare it) or the log.
         if problems := bad_strings(dict(request.query_params.lists())):
             raise exceptions.ValidationError(problems)
+        method = "GET" if request.method == "HEAD" else request.method
+        refuse_unknown_parameters(request, self.query_parameters.get(method, ()))
         if request.method in _BODY_METHODS:
             self._check_body(request)
 

@@ -10,7 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from reviewqueue.api.authentication import Producer
-from reviewqueue.api.base import APIBase, ErrorOut, page_of
+from reviewqueue.api.base import PAGES, APIBase, ErrorOut, page_of
 from reviewqueue.api.errors import APIError, error_body, flatten_field_errors
 from reviewqueue.api.permissions import IsPerson, IsProducer, ReadsDrafts
 from reviewqueue.api.reviews import list_drafts
@@ -46,6 +46,8 @@ def _receive(request, submissions: list[ingest.Submission]) -> list[ingest.Outco
 
 
 class DraftCollection(APIBase):
+    query_parameters = {"GET": ("status", "consequence", "queue", "workflow", *PAGES)}
+
     def get_permissions(self):
         # Producers send drafts; people list the drafts they may view.
         return [IsPerson()] if self.request.method == "GET" else [IsProducer()]

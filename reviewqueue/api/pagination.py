@@ -26,6 +26,7 @@ class CursorPages(CursorPagination):
     it reaches a query: a value its ordering field cannot hold is a 400, not a database error."""
 
     page_size_query_param = "page_size"
+    max_page_size = 200  # a list without its own cap still never answers unbounded pages
 
     def get_page_size(self, request):
         raw = request.query_params.getlist(self.page_size_query_param)

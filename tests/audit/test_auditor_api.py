@@ -172,12 +172,32 @@ def test_export_recomputes_to_the_same_chain_without_the_database(demo):
 def test_verify_endpoint_reports_ok_then_where_it_breaks(demo):
     ids = write_entries(3)
     auditor = person_client("auditor")
+    present = AuditEntry.objects.count()
     body = auditor.get("/api/v1/audit/verify").json()
-    assert body["ok"] is True and body["entries"] == AuditEntry.objects.count()
+    assert body["ok"] is True and body["entries"] == present
     with triggers_bypassed() as cursor:
         cursor.execute("UPDATE audit_auditentry SET object_id = 'x' WHERE id = %s", [ids[0]])
     body = auditor.get("/api/v1/audit/verify").json()
     assert body["ok"] is False and body["problem"] == "entry_altered" and body["entry_id"] == ids[0]
+
+
+def test_each_check_is_on_record_with_who_asked_and_what_it_found(demo):
+    ids = write_entries(3)
+    auditor = person_client("auditor")
+    auditor.get("/api/v1/audit/verify")
+    passed = AuditEntry.objects.filter(action="audit.verified").latest("id")
+    assert (passed.actor_type, passed.actor_label) == ("person", "auditor")
+    assert passed.data["ok"] is True and passed.data["checkpoint"] is None
+    with triggers_bypassed() as cursor:
+        cursor.execute("UPDATE audit_auditentry SET object_id = 'x' WHERE id = %s", [ids[1]])
+    auditor.get("/api/v1/audit/verify")
+    failed = AuditEntry.objects.filter(action="audit.verified").latest("id")
+    assert failed.pk != passed.pk and failed.actor_label == "auditor"
+    assert (failed.data["ok"], failed.data["problem"], failed.data["entry_id"]) == (
+        False,
+        "entry_altered",
+        ids[1],
+    )
 
 
 def test_export_of_100000_entries_streams_with_flat_memory(demo):

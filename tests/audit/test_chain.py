@@ -177,6 +177,11 @@ def test_verify_audit_command_exits_1_and_names_the_entry(demo):
         call_command("verify_audit", stdout=out, stderr=io.StringIO())
     assert exited.value.code == 1
     assert "entry_altered at position" in out.getvalue() and f"(entry {ids[1]})" in out.getvalue()
+    # Both checks are on record, the failed one saying what it found.
+    checks = AuditEntry.objects.filter(action="audit.verified").order_by("-id")[:2]
+    assert [c.actor_label for c in checks] == ["manage.py verify_audit"] * 2
+    assert [c.data["ok"] for c in checks] == [False, True]
+    assert checks[0].data["entry_id"] == ids[1]
 
 
 FORGED = """

@@ -7,7 +7,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from audit.actors import Actor
-from reviewqueue.api.base import APIBase, ErrorOut, page_of
+from reviewqueue.api.base import PAGES, APIBase, ErrorOut, page_of
 from reviewqueue.api.errors import APIError
 from reviewqueue.api.pagination import CursorPages
 from reviewqueue.api.permissions import IsPerson
@@ -55,10 +55,15 @@ class Pages(CursorPages):
 
 class CallbackList(APIBase):
     permission_classes = [IsPerson]
+    query_parameters = {"GET": ("status", *PAGES)}
 
     @extend_schema(
         operation_id="workflow_callbacks",
-        parameters=[OpenApiParameter("status", enum=CallbackDelivery.Status.values)],
+        parameters=[
+            OpenApiParameter("status", enum=CallbackDelivery.Status.values),
+            OpenApiParameter("cursor"),
+            OpenApiParameter("page_size", int, description="at most 200"),
+        ],
         responses={200: page_of(CallbackOut(many=True), "CallbackPage")},
     )
     def get(self, request, slug: str):
