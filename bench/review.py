@@ -175,7 +175,9 @@ def raw_review(url: str, connections: int) -> tuple[float, int, list[float]]:
 def claim_latency(base: str, token: str, samples: int) -> list[float]:
     """One reviewer claims and releases, `samples` times (a claim that finds a draft each time)."""
     latencies = []
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+    with httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ) as client:
         for _ in range(samples):
             started = time.perf_counter()
             claimed = client.post(f"/api/v1/queues/{QUEUE}/claim")

@@ -81,6 +81,11 @@ def test_metrics_match_a_hand_checked_week(fresh):
     assert m["cost_usd"] == "0.100000" and m["cost_per_task_usd"] == "0.010000"
     assert m["cost_per_accepted_usd"] == "0.020000"  # 0.10 / 5 accepted
     # ROI: 5 accepted × 12 min × US$ 65/h = US$ 65.00, minus US$ 0.10 of AI cost.
+    [inputs] = m["roi"].pop("inputs")
+    assert (inputs["minutes_saved_per_accepted_draft"], inputs["loaded_hourly_cost_usd"]) == (
+        "12.00",
+        "65.00",
+    )
     assert m["roi"] == {
         "accepted_drafts": 5,
         "hours_saved": "1.00",

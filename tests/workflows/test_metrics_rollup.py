@@ -4,6 +4,7 @@ percentiles stay within 1 %, and a rebuild picks up data corrected by hand."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -11,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from reviewqueue.models import Decision, Draft
-from tests.conftest import person_client
+from tests.conftest import person_client, signed_in
 from tests.reviewqueue.review_helpers import make_drafts
 from tests.workflows.test_feedback import METRICS, fresh, review  # noqa: F401 (fixture)
 from workflows.models import MetricsDay
@@ -184,3 +185,46 @@ def test_rollup_command_reports_and_refuses_bad_arguments(ten_days_ago_three, ca
         call_command("rollup_metrics", "nope")
     with pytest.raises(CommandError, match="at least 1"):
         call_command("rollup_metrics", "--days", "0")
+
+
+def test_new_roi_inputs_leave_the_return_of_earlier_days_as_it_was(ten_days_ago_three):
+    workflow = ten_days_ago_three
+    workflow.roi_history.update(since=datetime(1970, 1, 1, tzinfo=UTC))  # as migrated
+    for draft in make_drafts(workflow, 2, consequence="low"):
+        review(draft, "adjuster", "approve")
+    owner = person_client("claims_owner")
+    # 12 accepted × 12 min at US$ 65/h.
+    assert owner.get(METRICS).json()["roi"]["value_usd"] == "156.00"
+
+    with time_machine.travel(at(1, hour=12), tick=False):  # yesterday the owner changed them
+        workflow.minutes_saved_per_accepted_draft = Decimal("15")
+        workflow.loaded_hourly_cost_usd = Decimal("80")
+        workflow.save()
+
+    roi = owner.get(METRICS).json()["roi"]
+    # Three days ago: 10 × 12 min = 2 h at US$ 65 = 130.00; today: 2 × 15 min = 0.5 h at 80 = 40.
+    assert (roi["hours_saved"], roi["value_usd"]) == ("2.50", "170.00")
+    assert [
+        (i["since"], i["minutes_saved_per_accepted_draft"], i["loaded_hourly_cost_usd"])
+        for i in roi["inputs"]
+    ] == [(None, "12.00", "65.00"), (at(1, hour=12).isoformat(), "15.00", "80.00")]
+    # A period that ended before the change is valued as it always was.
+    earlier = {"from": at(5).date().isoformat(), "to": at(2).date().isoformat()}
+    roi = owner.get(METRICS, earlier).json()["roi"]
+    assert roi["value_usd"] == "130.00" and len(roi["inputs"]) == 1
+    # Saving without changing them adds nothing to the history.
+    workflow.save()
+    workflow.name = "Claims intake summaries"
+    workflow.save(update_fields=["name"])
+    assert workflow.roi_history.count() == 2
+
+
+def test_the_dashboard_says_which_inputs_valued_the_period(ten_days_ago_three):
+    workflow = ten_days_ago_three
+    workflow.roi_history.update(since=datetime(1970, 1, 1, tzinfo=UTC))
+    with time_machine.travel(at(1, hour=12), tick=False):
+        workflow.loaded_hourly_cost_usd = Decimal("80")
+        workflow.save()
+    page = signed_in("claims_owner").get(f"/workflows/{workflow.slug}/").content.decode()
+    since = at(1).date().isoformat()
+    assert f"12 min saved at US$ 65/h, then 12 min saved at US$ 80/h from {since}" in page

@@ -9,7 +9,7 @@ from workflows.models.core import (
     WorkflowUserObjectPermission,
 )
 from workflows.models.digests import DigestSent
-from workflows.models.metrics import MetricsDay
+from workflows.models.metrics import MetricsDay, RoiInputs
 
 __all__ = [
     "CallbackAttempt",
@@ -20,6 +20,7 @@ __all__ = [
     "MetricsDay",
     "PolicyVersion",
     "ProducerKey",
+    "RoiInputs",
     "Workflow",
     "WorkflowGroupObjectPermission",
     "WorkflowUsage",

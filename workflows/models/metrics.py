@@ -22,3 +22,27 @@ class MetricsDay(models.Model):
 
     def __str__(self) -> str:
         return f"metrics {self.workflow_id} {self.day}"
+
+
+class RoiInputs(models.Model):
+    """A workflow's ROI inputs from a moment on. Each day's return is valued at the inputs in
+    force at its end, so raising the hourly cost today does not restate last quarter's ROI, nor
+    the week before in a digest. A row is added whenever a save changes the inputs (Workflow.save).
+    """
+
+    workflow = models.ForeignKey(
+        "workflows.Workflow", on_delete=models.CASCADE, related_name="roi_history"
+    )
+    since = models.DateTimeField()
+    minutes_saved_per_accepted_draft = models.DecimalField(max_digits=8, decimal_places=2)
+    loaded_hourly_cost_usd = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["since", "id"]
+        indexes = [models.Index(fields=["workflow", "since"], name="roi_inputs_by_workflow")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.minutes_saved_per_accepted_draft} min at US$ {self.loaded_hourly_cost_usd}/h "
+            f"from {self.since:%Y-%m-%d %H:%M}"
+        )

@@ -8,11 +8,13 @@ day of events, however many decisions the month had.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from workflows.models import Workflow
+from workflows.models import RoiInputs, Workflow
+from workflows.models.core import ROI_INPUTS
 from workflows.selectors.tally import FINAL, Tally, percentile, tally_by_day
 from workflows.services.rollups import closed_days, midnight
 
@@ -29,6 +31,7 @@ class Period:
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 OUT_OF_RANGE = "Choose a date from 1970-01-01 up to 2999-12-31."
+_TICK = timedelta(microseconds=1)
 
 
 def daily_tallies(workflow: Workflow, start: datetime, end: datetime) -> dict[date, Tally]:
@@ -58,6 +61,40 @@ def _money(amount: Decimal, count: int) -> str | None:
     return str((amount / count).quantize(Decimal("0.000001"))) if count else None
 
 
+@dataclass(frozen=True)
+class Return:
+    hours_saved: Decimal
+    value_usd: Decimal
+    inputs: list[RoiInputs]  # those in force during the period, oldest first
+
+
+def _return(workflow: Workflow, days: dict[date, Tally], period: Period) -> Return:
+    """Each day's accepted drafts valued at the ROI inputs in force at the day's end: a change
+    of inputs applies from its day on and leaves the return of earlier days as it was."""
+    history = list(workflow.roi_history.all()) or [
+        RoiInputs(
+            workflow=workflow,
+            since=EARLIEST,
+            **{name: getattr(workflow, name) for name in ROI_INPUTS},
+        )
+    ]
+    starts = [row.since for row in history]
+
+    def in_force(day: date) -> int:
+        return max(bisect_left(starts, midnight(day + timedelta(days=1))) - 1, 0)
+
+    hours = value = Decimal(0)
+    for day, tally in days.items():
+        accepted = tally.counts["approved"] + tally.counts["auto_approved"]
+        if accepted:
+            inputs = history[in_force(day)]
+            saved = Decimal(accepted) * inputs.minutes_saved_per_accepted_draft / 60
+            hours += saved
+            value += saved * inputs.loaded_hourly_cost_usd
+    first, last = period.start.astimezone(UTC).date(), (period.end - _TICK).astimezone(UTC).date()
+    return Return(hours, value, history[in_force(first) : in_force(last) + 1])
+
+
 def workflow_metrics(workflow: Workflow, period: Period) -> dict:
     days = daily_tallies(workflow, period.start, period.end)
     total = Tally()
@@ -69,8 +106,8 @@ def workflow_metrics(workflow: Workflow, period: Period) -> dict:
     categorised = sum(total.categories.values())
     cost = total.cost_usd.quantize(Decimal("0.000001"))
     accepted_total = n["approved"] + n["auto_approved"]
-    hours_saved = Decimal(accepted_total) * workflow.minutes_saved_per_accepted_draft / 60
-    value = hours_saved * workflow.loaded_hourly_cost_usd
+    earned = _return(workflow, days, period)
+    hours_saved, value = earned.hours_saved, earned.value_usd
     return {
         "workflow": workflow.slug,
         "from": period.start.isoformat(),
@@ -120,6 +157,15 @@ def workflow_metrics(workflow: Workflow, period: Period) -> dict:
             "value_usd": str(value.quantize(Decimal("0.01"))),
             "ai_cost_usd": str(cost),
             "net_usd": str((value - cost).quantize(Decimal("0.01"))),
+            # Each day valued at the inputs in force at its end; these are the ones used.
+            "inputs": [
+                {
+                    "since": None if row.since == EARLIEST else row.since.isoformat(),
+                    "minutes_saved_per_accepted_draft": str(row.minutes_saved_per_accepted_draft),
+                    "loaded_hourly_cost_usd": str(row.loaded_hourly_cost_usd),
+                }
+                for row in earned.inputs
+            ],
         },
         "series": _series(days, period.bucket),
     }
