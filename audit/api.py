@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import django_filters
 from django import forms
 from django.http import StreamingHttpResponse
@@ -183,8 +185,11 @@ class Export(APIBase):
                 {"format": [exceptions.ErrorDetail("Use csv or jsonl.", code="invalid_choice")]}
             )
         entries = filtered_entries(request).order_by("id")
-        export_started(actor=Actor.person(request.user), kind=kind, filters=_filters_used(request))
-        lines = csv_lines(entries) if kind == "csv" else jsonl_lines(entries)
+        lines: Iterable[str] = ()  # HEAD asks about the download: nothing leaves, nothing logged
+        if request.method == "GET":
+            actor = Actor.person(request.user)
+            export_started(actor=actor, kind=kind, filters=_filters_used(request))
+            lines = csv_lines(entries) if kind == "csv" else jsonl_lines(entries)
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
         response = StreamingHttpResponse(
             lines, content_type="text/csv; charset=utf-8" if kind == "csv" else "application/jsonl"

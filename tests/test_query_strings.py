@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from audit.models import AuditEntry
+from reviewqueue.models import Draft
 from tests.conftest import person_client
 
 pytestmark = pytest.mark.django_db
@@ -60,9 +61,10 @@ def test_callbacks_filter_by_a_known_status_only(demo):
     owner = person_client("claims_owner")
     path = "/api/v1/workflows/claims-intake-summary/callbacks"
     assert owner.get(path, {"status": "delivered"}).status_code == 200
-    response = owner.get(path, {"status": "lost"})
-    assert response.status_code == 400
-    assert response.json()["error"]["fields"]["status"][0]["code"] == "invalid_choice"
+    for wrong in ({"status": "lost"}, {"status": ["lost", "delivered"]}, {"status": ""}):
+        response = owner.get(path, wrong)
+        assert response.status_code == 400, wrong
+        assert response.json()["error"]["fields"]["status"][0]["code"] == "invalid_choice"
 
 
 def test_an_unknown_draft_status_filter_is_refused_naming_the_choice(demo):
@@ -72,3 +74,64 @@ def test_an_unknown_draft_status_filter_is_refused_naming_the_choice(demo):
     assert error["code"] == "invalid_choice" and "bogus" in error["message"]
     known = person_client("senior_adjuster").get("/api/v1/drafts", {"status": "queued"})
     assert known.status_code == 200 and known.json()["results"]
+
+
+def test_callbacks_filter_by_several_statuses_at_once(demo):
+    from django.utils import timezone
+
+    from workflows.models import CallbackDelivery
+
+    claims = demo["claims-intake-summary"]
+    draft = Draft.objects.filter(workflow=claims).first()
+    now = timezone.now()
+    for n, status in enumerate(["delivered", "failed", "pending"]):
+        CallbackDelivery.objects.create(
+            id=f"msg_filter_{n}",
+            workflow=claims,
+            draft=draft,
+            event_type="draft.approved",
+            url="https://example.com/hook",
+            payload={},
+            status=status,
+            next_attempt_at=now,
+            created_at=now,
+            retrying_since=now,
+        )
+    owner = person_client("claims_owner")
+    path = "/api/v1/workflows/claims-intake-summary/callbacks"
+    body = owner.get(path, {"status": ["failed", "pending"]}).json()
+    found = {c["id"]: c["status"] for c in body["results"] if c["id"].startswith("msg_filter_")}
+    assert found == {"msg_filter_1": "failed", "msg_filter_2": "pending"}
+
+
+def test_the_queue_and_workflow_filters_take_several_values(demo):
+    admin = person_client("admin")
+
+    def queues(query) -> dict[str, int]:
+        response = admin.get("/api/v1/drafts", {**query, "page_size": 200})
+        assert response.status_code == 200, response.content
+        counts: dict[str, int] = {}
+        for draft in response.json()["results"]:
+            counts[draft["queue"]] = counts.get(draft["queue"], 0) + 1
+        return counts
+
+    standard, finance = queues({"queue": "claims-standard"}), queues({"queue": "finance-review"})
+    both = queues({"queue": ["claims-standard", "finance-review"]})
+    assert standard and finance and both == {**standard, **finance}
+    workflows = queues({"workflow": ["claims-intake-summary", "finance-variance"]})
+    assert set(workflows) >= {"claims-standard", "finance-review"}
+    # An empty value is a mistake, not "any".
+    response = admin.get("/api/v1/drafts", {"queue": ""})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["queue"][0]["code"] == "invalid_choice"
+
+
+def test_a_queue_the_caller_may_not_see_filters_to_nothing_like_a_missing_one(demo):
+    adjuster = person_client("adjuster")
+    hidden = adjuster.get("/api/v1/drafts", {"queue": ["claims-standard", "claims-senior"]})
+    mine = adjuster.get("/api/v1/drafts", {"queue": "claims-standard"})
+    assert hidden.json()["results"] == mine.json()["results"]
+    missing = adjuster.get("/api/v1/drafts", {"queue": "no-such-queue"})
+    invisible = adjuster.get("/api/v1/drafts", {"queue": "claims-senior"})
+    assert missing.status_code == invisible.status_code == 200
+    assert missing.json()["results"] == invisible.json()["results"] == []

@@ -125,20 +125,33 @@ def test_an_unexpected_host_header_is_refused(demo):
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("method", ["put", "patch", "delete"])
-def test_no_api_route_answers_a_method_it_does_not_offer_even_to_an_admin(demo, method):
-    from tests.conftest import person_client
+@pytest.mark.parametrize("method", ["put", "patch", "delete", "options"])
+@pytest.mark.parametrize("who", ["admin", "producer", None])
+def test_a_method_an_api_route_does_not_offer_is_a_405_for_anyone(demo, method, who):
+    from audit.models import AuditEntry
+    from tests.conftest import person_client, producer_client
 
-    admin = person_client("admin")
-    changed = {}
+    if who == "producer":
+        client = producer_client(demo["claims-intake-summary"])[0]
+    else:
+        client = person_client(who) if who else Client()
+    refusals = AuditEntry.objects.filter(action="authz.denied").count()
+    answered = {}
     for route, path in routes():
         if not route.startswith("api/v1/"):
             continue
-        response = getattr(admin, method)(path)
-        # DELETE /api/v1/drafts/{id} is the producer's withdrawal: a person is refused.
-        if response.status_code not in (403, 404, 405):
-            changed[f"{method.upper()} {path}"] = response.status_code
-    assert changed == {}
+        if method == "delete" and route == "api/v1/drafts/<uuid:draft_id>":
+            continue  # the producer's withdrawal: a method this route does offer
+        answered[f"{method.upper()} {path}"] = getattr(client, method)(path).status_code
+    assert set(answered.values()) == {405}, answered
+    assert AuditEntry.objects.filter(action="authz.denied").count() == refusals
+
+
+def test_the_method_a_route_offers_to_others_is_refused_not_missing(demo):
+    from tests.conftest import person_client
+
+    response = person_client("admin").delete(f"/api/v1/drafts/{uuid.uuid4()}")
+    assert response.status_code == 403  # withdrawing is for producers
 
 
 def test_the_public_routes_only_read(demo):

@@ -76,7 +76,15 @@ class APIBase(APIView):
         if not self._throttled:
             super().check_throttles(request)
 
+    # No OPTIONS: the OpenAPI schema describes every endpoint, and a 405 names the methods.
+    http_method_names = ["get", "post", "put", "patch", "delete", "head"]
+
     def initial(self, request, *args, **kwargs):
+        # A method the endpoint does not offer is a 405 for anyone, before the permissions of
+        # its other methods can answer 403 (and log a refusal) for a request that means nothing.
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise exceptions.MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
         # A NUL in a filter would reach PostgreSQL (which cannot store or compare it) or the log.
         if problems := bad_strings(dict(request.query_params.lists())):

@@ -57,8 +57,8 @@ class DraftCollection(APIBase):
         parameters=[
             OpenApiParameter("status", many=True, enum=Draft.Status.values),
             OpenApiParameter("consequence", many=True, enum=Draft.Consequence.values),
-            OpenApiParameter("queue", description="queue slug"),
-            OpenApiParameter("workflow", description="workflow slug"),
+            OpenApiParameter("queue", many=True, description="queue slug (repeatable)"),
+            OpenApiParameter("workflow", many=True, description="workflow slug (repeatable)"),
             OpenApiParameter("cursor"),
             OpenApiParameter("page_size", int, description="at most 200"),
         ],
@@ -131,8 +131,16 @@ class DraftBatch(APIBase):
         results: list[dict | None] = [None] * len(items)
         submissions, positions = [], []
         for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                body = error_body(
+                    "validation_error",
+                    "The item is not a draft.",
+                    {"body": [_not_a_draft(item)]},
+                )
+                results[index] = {"index": index, "external_id": None, "status": 400, **body}
+                continue
             incoming = DraftIn(data=item)
-            external_id = item.get("external_id") if isinstance(item, dict) else None
+            external_id = item.get("external_id")
             if not isinstance(external_id, str):
                 external_id = None
             if incoming.is_valid():
@@ -153,6 +161,17 @@ class DraftBatch(APIBase):
             assert result is not None
             summary[str(result["status"])] = summary.get(str(result["status"]), 0) + 1
         return Response({"results": results, "summary": summary}, status=status.HTTP_200_OK)
+
+
+_JSON_KINDS = {type(None): "null", str: "a string", list: "an array", bool: "true or false"}
+
+
+def _not_a_draft(item: object) -> dict[str, str]:
+    kind = _JSON_KINDS.get(type(item), "a number")
+    return {
+        "code": "not_an_object",
+        "message": f"Each item of `drafts` is one draft, a JSON object; this one is {kind}.",
+    }
 
 
 def _batch_result(index: int, external_id: str, outcome: ingest.Outcome) -> dict:
@@ -193,7 +212,9 @@ class DraftDetail(APIBase):
         },
     )
     def get(self, request, draft_id: UUID):
-        return Response(ReviewDraftOut(self._get(request, draft_id)).data)
+        producer = isinstance(request.user, Producer)
+        draft = self._get(request, draft_id)
+        return Response(ReviewDraftOut(draft, context={"producer": producer}).data)
 
     @extend_schema(
         operation_id="drafts_withdraw",

@@ -112,9 +112,18 @@ class DraftIn(StrictSerializer):
     callback_url = _text(2000, required=False, allow_blank=True, validators=[validate_callback_url])
     escalate = EscalateIn(required=False)
 
+    def validate_content(self, value: str) -> str:
+        # Spaces or invisible characters only: nothing a reviewer could approve or correct.
+        if is_blank(value):
+            raise serializers.ValidationError(
+                "The draft has no text to review: send what the AI wrote.", code="blank"
+            )
+        return value
+
 
 class BatchIn(StrictSerializer):
-    drafts = serializers.ListField(child=serializers.JSONField(), min_length=1)
+    # Any JSON per item, null included: each item is judged on its own (a 400 in its result).
+    drafts = serializers.ListField(child=serializers.JSONField(allow_null=True), min_length=1)
 
 
 class DraftOut(serializers.ModelSerializer):
@@ -214,6 +223,9 @@ class ReviewDraftOut(DraftOut):
     """A draft as a reviewer (or its producer) sees it: current text, lease and decisions."""
 
     current_content = serializers.CharField(read_only=True)
+    callback_url = serializers.SerializerMethodField(
+        help_text="empty: the workflow's default; to people, without its query string"
+    )
     leased_by = serializers.CharField(
         source="leased_by.username", default=None, read_only=True, allow_null=True
     )
@@ -229,6 +241,14 @@ class ReviewDraftOut(DraftOut):
             "decisions",
         ]
         read_only_fields = fields
+
+    def get_callback_url(self, draft: Draft) -> str:
+        # Producers often put a token in the query string; reviewers need none of it.
+        if self.context.get("producer") or not draft.callback_url:
+            return draft.callback_url
+        parts = urlsplit(draft.callback_url)
+        query = "?…" if parts.query else ""
+        return f"{parts.scheme}://{parts.netloc}{parts.path}{query}"
 
 
 class QueueOut(serializers.Serializer):

@@ -24,18 +24,24 @@ def test_each_item_gets_its_own_status(claims_producer):
         {"external_id": "seen-before", "content": "different", "consequence": "low"},
         draft_body(external_id="batch-ok-2", consequence="critical"),
         "not an object",
+        None,
     ]
     response = post_json(claims_producer, BATCH, {"drafts": items})
 
     assert response.status_code == 200
     results = response.json()["results"]
-    assert [r["status"] for r in results] == [201, 400, 409, 201, 400]
+    assert [r["status"] for r in results] == [201, 400, 409, 201, 400, 400]
     assert results[0]["queue"] == "claims-standard"
     assert results[3]["queue"] == "claims-critical"
     assert results[1]["error"]["fields"]["confidence"][0]["code"] == "max_value"
     assert results[2]["error"]["code"] == "idempotency_conflict"
     assert results[4]["external_id"] is None
-    assert response.json()["summary"] == {"201": 2, "400": 2, "409": 1}
+    [null_item] = results[5]["error"]["fields"]["body"]
+    assert null_item == {
+        "code": "not_an_object",
+        "message": "Each item of `drafts` is one draft, a JSON object; this one is null.",
+    }
+    assert response.json()["summary"] == {"201": 2, "400": 3, "409": 1}
     assert set(
         Draft.objects.filter(external_id__startswith="batch-").values_list("external_id", flat=True)
     ) == {"batch-ok-1", "batch-ok-2"}

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from audit.actors import Actor
 from audit.models import AuditEntry
 from reviewqueue.models import Draft
-from tests.conftest import producer_client
+from tests.conftest import person_client, producer_client
 from tests.reviewqueue.helpers import draft_body, error_code, field_codes, post_json
 from workflows.services.keys import revoke_producer_key
 
@@ -275,3 +275,16 @@ def test_an_unreachable_database_is_a_503_to_retry_not_a_500(claims_producer, mo
     assert error_code(response) == "database_unavailable"
     assert response["Retry-After"] == "1"
     assert Draft.objects.count() == before
+
+
+def test_reviewers_see_the_callback_address_without_its_query_string(claims):
+    producer, _key = producer_client(claims)
+    url = "https://hooks.example.com:8443/rq?token=s3cr3t"
+    created = post_json(producer, DRAFTS, draft_body(external_id="cb-1", callback_url=url))
+    assert created.status_code == 201 and created.json()["callback_url"] == url
+    draft_id = created.json()["id"]
+    assert producer.get(f"{DRAFTS}/{draft_id}").json()["callback_url"] == url
+    seen = person_client("admin").get(f"{DRAFTS}/{draft_id}").json()["callback_url"]
+    assert seen == "https://hooks.example.com:8443/rq?…"
+    listed = person_client("adjuster").get(DRAFTS, {"queue": "claims-standard"}).json()["results"]
+    assert all("s3cr3t" not in d["callback_url"] for d in listed)

@@ -33,6 +33,8 @@ def deep(levels: int) -> dict:
     [
         ({"content": "x" * 100_001}, "content", "max_length"),
         ({"content": ""}, "content", "blank"),
+        ({"content": "   \n\t"}, "content", "blank"),
+        ({"content": "\u200b\u00a0"}, "content", "blank"),
         ({"content": ...}, "content", "required"),
         ({"external_id": ...}, "external_id", "required"),
         ({"external_id": " padded"}, "external_id", "invalid"),

@@ -60,7 +60,7 @@ class CallbackList(APIBase):
     @extend_schema(
         operation_id="workflow_callbacks",
         parameters=[
-            OpenApiParameter("status", enum=CallbackDelivery.Status.values),
+            OpenApiParameter("status", enum=CallbackDelivery.Status.values, many=True),
             OpenApiParameter("cursor"),
             OpenApiParameter("page_size", int, description="at most 200"),
         ],
@@ -68,12 +68,13 @@ class CallbackList(APIBase):
     )
     def get(self, request, slug: str):
         workflow = access_workflow(request.user, slug)
-        status = request.query_params.get("status")
-        if status and status not in CallbackDelivery.Status.values:
+        # Repeatable, as on /drafts; every value is checked, an empty one too.
+        statuses = request.query_params.getlist("status")
+        if set(statuses) - set(CallbackDelivery.Status.values):
             raise exceptions.ValidationError(
                 {"status": [exceptions.ErrorDetail(_STATUS_CHOICES, code="invalid_choice")]}
             )
-        callbacks = callbacks_of(workflow, status)
+        callbacks = callbacks_of(workflow, statuses)
         pages = Pages()
         page = pages.paginate_queryset(callbacks, request)
         return pages.get_paginated_response(CallbackOut(page, many=True).data)

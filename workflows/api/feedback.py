@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from django.http import StreamingHttpResponse
@@ -129,8 +130,11 @@ class GoldenSet(APIBase):
             golden_only=golden_only in ("1", "true"),
         )
         filters = {name: request.query_params.getlist(name) for name in request.query_params}
-        golden_set_downloaded(workflow=workflow, actor=Actor.person(request.user), filters=filters)
-        lines = (json.dumps(case, ensure_ascii=False) + "\n" for case in cases)
+        lines: Iterable[str] = ()  # HEAD asks about the download: nothing leaves, nothing logged
+        if request.method == "GET":
+            actor = Actor.person(request.user)
+            golden_set_downloaded(workflow=workflow, actor=actor, filters=filters)
+            lines = (json.dumps(case, ensure_ascii=False) + "\n" for case in cases)
         response = StreamingHttpResponse(lines, content_type="application/jsonl")
         response["Content-Disposition"] = f'attachment; filename="{slug}-golden-set.jsonl"'
         return response

@@ -7,15 +7,17 @@ from django.db.models import QuerySet
 from workflows.models import CallbackDelivery, Workflow
 
 
-def callbacks_of(workflow: Workflow, status: str | None = None) -> QuerySet[CallbackDelivery]:
-    """The workflow's callbacks, newest first, each with its attempts."""
+def callbacks_of(
+    workflow: Workflow, statuses: list[str] | None = None
+) -> QuerySet[CallbackDelivery]:
+    """The workflow's callbacks (in any of `statuses`), newest first, each with its attempts."""
     callbacks = (
         CallbackDelivery.objects.filter(workflow=workflow)
         .select_related("draft")
         .prefetch_related("tries")
         .order_by("-created_at")
     )
-    return callbacks.filter(status=status) if status else callbacks
+    return callbacks.filter(status__in=statuses) if statuses else callbacks
 
 
 def callback_of(workflow: Workflow, delivery_id: str) -> CallbackDelivery:
