@@ -14,7 +14,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from audit import verification_runs
+from audit import events, verification_runs
 from audit.actors import Actor
 from audit.checkpoints import parse_checkpoint
 from audit.exports import csv_lines, export_started, jsonl_lines
@@ -54,11 +54,22 @@ ACTOR_TYPES = [
 ]
 
 
+def _known_action(value: str) -> None:
+    # A misspelt action would answer with an empty log, which reads as "it never happened".
+    families = sorted({name.split(".")[0] for name in events.REGISTERED})
+    if value not in events.REGISTERED and value not in families:
+        raise forms.ValidationError(
+            "No such action. Use a full name such as draft.decided, or one of the families "
+            f"{', '.join(families)} for all of its events.",
+            code="invalid_choice",
+        )
+
+
 class EntryFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor_label")
     # A choice: a type that does not exist is a 400, not an empty log that looks like "nothing".
     actor_type = django_filters.ChoiceFilter(choices=ACTOR_TYPES, empty_label="any")
-    action = django_filters.CharFilter(method="filter_action")
+    action = django_filters.CharFilter(method="filter_action", validators=[_known_action])
     workflow = django_filters.CharFilter(field_name="workflow_slug")
     object_type = django_filters.CharFilter()
     object_id = django_filters.CharFilter()

@@ -20,6 +20,7 @@ from audit.selectors import verifications
 from audit.web import auditor_required, log_context
 from reviewqueue.web.navigation import post_only
 from reviewqueue.web.security import content_security_policy
+from workflows.templatetags.owner import seconds_words
 
 RECENT = 50
 
@@ -85,4 +86,8 @@ def describe(run: VerificationRun) -> dict:
         "worker_late": waiting
         and timezone.now() - run.requested_at > verification_runs.UNCLAIMED_AFTER * 2,
         "total": head().position if run.status != VerificationRun.Status.FINISHED else None,
+        # timesince would say "0 minutes" of the few seconds a small log takes.
+        "took": seconds_words((run.finished_at - run.started_at).total_seconds())
+        if run.finished_at and run.started_at
+        else None,
     }

@@ -162,11 +162,12 @@ def log_context(query: QueryDict) -> dict[str, Any]:
 def _data_blocks(data: Any) -> list[tuple[str, str]]:
     """(title, indented JSON): the before and after of a change apart, then anything else."""
     if not isinstance(data, dict):
-        return [("Data", _pretty(data))]
+        return [("", _pretty(data))]
     blocks = [(key.title(), _pretty(data[key])) for key in ("before", "after") if key in data]
     rest = {k: v for k, v in data.items() if k not in ("before", "after")}
     if rest or not blocks:
-        blocks.append(("Other data" if blocks else "Data", _pretty(rest)))
+        # Under the card's own "Data" heading: a second "Data" would only repeat it.
+        blocks.append(("Other data" if blocks else "", _pretty(rest)))
     return blocks
 
 

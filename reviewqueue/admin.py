@@ -8,6 +8,11 @@ from audit.services import record
 from reviewqueue.models import Draft, PersonalToken, Queue
 from reviewqueue.services.tokens import revoke_token
 
+admin.site.site_header = "ReviewQueue administration"
+admin.site.site_title = "ReviewQueue admin"
+admin.site.index_title = "Workflows, queues, people and their rights"
+admin.site.site_url = "/"  # "View site" leads back to the reviewers' home
+
 
 def save_audited(request, obj, object_type: str, save) -> None:
     """Run `save`, then log the object's change with before / after (inside the admin's

@@ -8,6 +8,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.views import APIView
 
 from reviewqueue.api.errors import APIError, PayloadTooLarge
+from reviewqueue.api.fields import StrictSerializer
 from reviewqueue.api.parsers import bad_strings
 from reviewqueue.api.throttles import PersonRateThrottle, ProducerRateThrottle
 
@@ -54,6 +55,16 @@ def refuse_unknown_parameters(request, allowed: tuple[str, ...]) -> None:
             for name in unknown
         }
     )
+
+
+class _NoBody(StrictSerializer):
+    pass
+
+
+def refuse_any_body(request) -> None:
+    """Endpoints that take no body accept none, or `{}`: a field sent to them (`{"seconds": 3600}`
+    to a lease) would be ignored while the caller believes it did something."""
+    _NoBody(data={} if request.data is None else request.data).is_valid(raise_exception=True)
 
 
 class APIBase(APIView):

@@ -5,12 +5,11 @@ from __future__ import annotations
 from uuid import UUID
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
 from rest_framework.response import Response
 
 from reviewqueue.api.base import APIBase, ErrorOut
 from reviewqueue.api.errors import APIError
-from reviewqueue.api.fields import StrictSerializer, TextField, TrueFalseField
+from reviewqueue.api.fields import ChoiceOf, StrictSerializer, TextField, TrueFalseField
 from reviewqueue.api.permissions import IsPerson
 from reviewqueue.api.reviews import refused
 from reviewqueue.models import Draft, SourceFlag
@@ -19,7 +18,7 @@ from reviewqueue.services.errors import ReviewRefused
 
 
 class FlagIn(StrictSerializer):
-    reason = serializers.ChoiceField(choices=SourceFlag.Reason.choices)
+    reason = ChoiceOf(choices=SourceFlag.Reason.choices)
     comment = TextField(max_length=2000, required=False, allow_blank=True)
 
 

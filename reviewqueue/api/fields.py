@@ -31,6 +31,23 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class ChoiceOf(serializers.ChoiceField):
+    """A value that is not one of the choices names the ones there are. DRF would say
+    `"['high']" is not a valid choice.`, the Python form of what was sent, and nothing more."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and data in self.choice_strings_to_values:
+            return self.choice_strings_to_values[data]
+        names = list(self.choice_strings_to_values)
+        choices = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
+        message = (
+            f'"{data}" is not a choice: use {choices}.'
+            if isinstance(data, str)
+            else f"Send one of {choices}, as text."
+        )
+        raise serializers.ValidationError(message, code="invalid_choice")
+
+
 def _refuse_non_numbers(field: serializers.Field, data: Any) -> None:
     if isinstance(data, bool) or not isinstance(data, int | float):
         field.fail("invalid")

@@ -9,6 +9,11 @@ from reviewqueue.api.errors import APIError
 class IsProducer(BasePermission):
     """A live workflow API key. A revoked key or a paused workflow gets 403 with its own code."""
 
+    message = (
+        "This endpoint is for producing systems: send a workflow API key (rqp_…, from "
+        "manage.py create_producer_key), not a person's token or session."
+    )
+
     def has_permission(self, request, view) -> bool:
         if not isinstance(request.user, Producer):
             return False
@@ -21,6 +26,11 @@ class IsProducer(BasePermission):
 
 class IsPerson(BasePermission):
     """A signed-in person (session or personal token), not a producer."""
+
+    message = (
+        "This endpoint is for people: send a personal API token (rqt_…, from manage.py "
+        "issue_token) or sign in; a workflow's API key only sends and reads its drafts."
+    )
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated) and not isinstance(

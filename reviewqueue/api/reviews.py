@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from reviewqueue.api.base import APIBase, ErrorOut, page_of
+from reviewqueue.api.base import APIBase, ErrorOut, page_of, refuse_any_body
 from reviewqueue.api.errors import APIError
 from reviewqueue.api.pagination import CursorPages
 from reviewqueue.api.permissions import IsPerson
@@ -81,6 +81,7 @@ class QueueClaim(PersonAPI):
             raise APIError(404, "not_found", "No such queue.") from missing
         except NotAllowed as exc:
             raise refused(exc) from exc
+        refuse_any_body(request)
         claim = leases.claim_next(queue=queue, user=request.user)
         if claim is None:
             return Response(status=204)
@@ -95,6 +96,7 @@ class DraftLease(PersonAPI):
     )
     def post(self, request, draft_id: UUID):
         self.draft_for_review(request, draft_id)
+        refuse_any_body(request)
         try:
             draft = leases.renew_lease(draft_id=draft_id, user=request.user)
         except ReviewRefused as exc:
@@ -110,6 +112,7 @@ class DraftRelease(PersonAPI):
     )
     def post(self, request, draft_id: UUID):
         self.draft_for_review(request, draft_id)
+        refuse_any_body(request)
         try:
             draft = leases.release_lease(draft_id=draft_id, user=request.user)
         except ReviewRefused as exc:

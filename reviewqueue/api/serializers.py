@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from reviewqueue.api.fields import (
     BoundedJSONObjectField,
+    ChoiceOf,
     MoneyField,
     NumberField,
     PatternTextField,
@@ -101,7 +102,7 @@ class DraftIn(StrictSerializer):
     )
     title = _text(MAX_TITLE_CHARS, required=False, allow_blank=True)
     content = _text(MAX_CONTENT_CHARS)
-    consequence = serializers.ChoiceField(choices=Draft.Consequence.choices)
+    consequence = ChoiceOf(choices=Draft.Consequence.choices)
     confidence = NumberField(required=False, allow_null=True, min_value=0, max_value=1)
     sources = serializers.ListField(child=SourceIn(), required=False, max_length=MAX_SOURCES)
     model = ModelIn(required=False)
@@ -182,7 +183,7 @@ class DraftOut(serializers.ModelSerializer):
 
 
 class DecisionIn(StrictSerializer):
-    action = serializers.ChoiceField(choices=Decision.Action.choices)
+    action = ChoiceOf(choices=Decision.Action.choices)
     content = _text(MAX_CONTENT_CHARS, required=False)
     error_category = SlugTextField(max_length=64, required=False)
     comment = _text(10_000, required=False, allow_blank=True)
@@ -244,11 +245,9 @@ class ReviewDraftOut(DraftOut):
 
     def get_callback_url(self, draft: Draft) -> str:
         # Producers often put a token in the query string; reviewers need none of it.
-        if self.context.get("producer") or not draft.callback_url:
+        if self.context.get("producer"):
             return draft.callback_url
-        parts = urlsplit(draft.callback_url)
-        query = "?…" if parts.query else ""
-        return f"{parts.scheme}://{parts.netloc}{parts.path}{query}"
+        return callback_urls.shown(draft.callback_url)
 
 
 class QueueOut(serializers.Serializer):

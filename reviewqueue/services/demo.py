@@ -17,7 +17,7 @@ from django.db import transaction
 from audit.actors import Actor
 from reviewqueue.models import Queue
 from reviewqueue.services import ingest
-from reviewqueue.services.permissions import add_to_role, grant_permission
+from reviewqueue.services.permissions import acting_as, add_to_role, grant_permission
 from reviewqueue.services.queues import create_queue
 from workflows.models import ProducerKey, Workflow
 from workflows.services.keys import create_producer_key
@@ -104,6 +104,12 @@ def seed_demo(
     *, set_passwords: bool, history: bool = False, say: Callable[[str], None] = lambda _: None
 ) -> None:
     """The demo organisation; with `history`, into an empty demo, two weeks of decided drafts."""
+    # Grants and group changes are audited by signal handlers, which name whoever is acting.
+    with acting_as(SEEDER):
+        _seed(set_passwords, history, say)
+
+
+def _seed(set_passwords: bool, history: bool, say: Callable[[str], None]) -> None:
     users = _people(set_passwords, say)
     claims = _workflow(
         "claims-intake-summary",
@@ -270,6 +276,40 @@ def _validated(item: dict) -> dict:
 LEVELS = ["low", "medium", "high", "critical"]
 PERILS = ["water damage", "storm damage", "theft", "fire", "subsidence", "vehicle collision"]
 REGIONS = ["north", "south", "east", "west"]
+# The policy wording each peril is covered by: shared documents, so flags on one add up in the
+# owners' source report as they would in production.
+WORDINGS = {
+    "water damage": (
+        "home-2026-s4",
+        "Home policy wording 2026, §4 Escape of water",
+        "Sudden and accidental escape of water from fixed pipes is covered.",
+    ),
+    "storm damage": (
+        "home-2026-s3",
+        "Home policy wording 2026, §3 Storm",
+        "Storm damage is covered; wear, tear and gradual deterioration are not.",
+    ),
+    "theft": (
+        "home-2026-s6",
+        "Home policy wording 2026, §6 Theft",
+        "Theft following forcible and violent entry is covered.",
+    ),
+    "fire": (
+        "home-2026-s2",
+        "Home policy wording 2026, §2 Fire",
+        "Fire, lightning, explosion and smoke damage are covered.",
+    ),
+    "subsidence": (
+        "home-2026-s7",
+        "Home policy wording 2026, §7 Subsidence",
+        "Subsidence, heave or landslip of the site is covered; excess US$ 1,000.",
+    ),
+    "vehicle collision": (
+        "motor-2026-s1",
+        "Motor policy wording 2026, §1 Accidental damage",
+        "Accidental damage to the insured vehicle, collision included, is covered.",
+    ),
+}
 
 
 def _claim_draft(rng: random.Random, n: int) -> dict:
@@ -277,6 +317,7 @@ def _claim_draft(rng: random.Random, n: int) -> dict:
     peril = rng.choice(PERILS)
     amount = rng.choice([850, 2400, 4600, 7300, 9900, 12500, 18250, 42000])
     level = LEVELS[n % 4]
+    wording, wording_title, wording_excerpt = WORDINGS[peril]
     draft = {
         "external_id": f"claim-{claim}-summary",
         "title": f"Claim {claim} {peril} summary",
@@ -290,10 +331,10 @@ def _claim_draft(rng: random.Random, n: int) -> dict:
         "confidence": round(rng.uniform(0.35, 0.99), 2),
         "sources": [
             {
-                "id": f"policy-{claim}",
-                "title": "Home policy §4",
-                "uri": f"https://docs.example/policy/{claim}",
-                "excerpt": "Sudden and accidental escape of water is covered.",
+                "id": wording,
+                "title": wording_title,
+                "uri": f"https://docs.example/wordings/{wording}",
+                "excerpt": wording_excerpt,
             },
             {
                 "id": f"fnol-{claim}",

@@ -226,6 +226,8 @@ def renew(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         renewed = leases.renew_lease(draft_id=draft.pk, user=request.user)
     except ReviewRefused as exc:
         return refused(request, exc, draft=draft)
+    if "renew_lease" in request.POST:  # sent from the decision form: keep what was typed
+        _put_aside_typed_decision(request, draft)
     until = timezone.localtime(renewed.lease_expires_at).strftime("%H:%M %Z")
     messages.success(request, f"Your lease on {draft.external_id} now runs until {until}.")
     return redirect("draft", draft_id=draft.pk)
@@ -241,11 +243,7 @@ def flag_source(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         return refused(request, exc)
     form = SourceFlagForm(_flag_fields(request.POST, draft))
     if "flag_source" in request.POST:
-        # The lease holder flagged from inside the decision form (the page runs no script): keep
-        # what they had typed for the decision until the page comes back.
-        request.session[_unsaved_key(draft.pk)] = {
-            name: request.POST[name] for name in _DECISION_FIELDS if request.POST.get(name)
-        }
+        _put_aside_typed_decision(request, draft)
     if not form.is_valid():
         messages.error(request, _flag_problem(form))
         return _review_page(request, draft, status=400)
@@ -260,6 +258,14 @@ def flag_source(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         return refused(request, exc, draft=draft)
     messages.success(request, f"Flagged “{_source_name(draft, flag.source_id)}” as {flag.reason}.")
     return redirect("draft", draft_id=draft.pk)
+
+
+def _put_aside_typed_decision(request: HttpRequest, draft: Draft) -> None:
+    """The lease holder renewed or flagged from inside the decision form (the page runs no
+    script): keep what they had typed for the decision until the page comes back."""
+    request.session[_unsaved_key(draft.pk)] = {
+        name: request.POST[name] for name in _DECISION_FIELDS if request.POST.get(name)
+    }
 
 
 def _flag_problem(form: SourceFlagForm) -> str:

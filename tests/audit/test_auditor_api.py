@@ -249,7 +249,15 @@ def test_an_action_family_finds_all_its_events_and_an_unknown_actor_type_is_a_40
     actions = {e["action"] for e in family["results"]}
     assert "draft.withdrawn" in actions and "draft.received" in actions
     assert all(a.startswith("draft.") for a in actions)
-    assert not auditor.get("/api/v1/audit/entries", {"action": "draft.with"}).json()["results"]
+    for misspelt in ("draft.with", "draft.decide", "drafts", ""):
+        refused = auditor.get("/api/v1/audit/entries", {"action": misspelt})
+        if misspelt == "":  # an empty filter is no filter
+            assert refused.status_code == 200
+            continue
+        assert refused.status_code == 400, misspelt
+        [error] = refused.json()["error"]["fields"]["action"]
+        assert error["code"] == "invalid_choice" and "draft.decided" in error["message"]
+        assert "lease" in error["message"]  # the families are listed
 
     robots = auditor.get("/api/v1/audit/entries", {"actor_type": "robot"})
     assert robots.status_code == 400

@@ -122,7 +122,13 @@ def test_filters_combine_actor_workflow_object_and_time(demo):
 
 @pytest.mark.parametrize(
     "query",
-    [{"since": "not a time"}, {"until": "2025-13-45"}, {"before": "abc"}, {"before": "0"}],
+    [
+        {"since": "not a time"},
+        {"until": "2025-13-45"},
+        {"before": "abc"},
+        {"before": "0"},
+        {"action": "nonsense.thing"},  # a typo would otherwise read as "it never happened"
+    ],
 )
 def test_invalid_filters_show_the_error_with_400_and_no_entries(demo, query):
     response = signed_in("auditor").get("/audit/", query)

@@ -6,7 +6,10 @@ Chromium against pytest-django's live server); no page error, console error or d
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from reviewqueue.models import Decision, Draft
@@ -95,6 +98,32 @@ def test_an_edit_without_a_category_shows_the_error_and_keeps_the_text(page, cla
     expect(page.get_by_label("Text", exact=True)).to_have_value("A better summary.")
     expect(page.get_by_label("Edit: approve with my changes")).to_be_checked()
     page.screenshot(path="/tmp/rq-review-error.png", full_page=True)
+
+
+def test_renewing_the_lease_keeps_the_decision_being_typed(page, claims, quiet_queues, problems):
+    [draft] = make_drafts(claims, 1)
+    sign_in(page, "adjuster")
+    claim_next(page)
+    nearly_out = timezone.now() + timedelta(minutes=1)
+    Draft.objects.filter(pk=draft.pk).update(lease_expires_at=nearly_out)
+    page.get_by_label("Edit: approve with my changes").check()
+    page.get_by_label("Text", exact=True).fill("My half-finished rewrite.")
+    page.get_by_label("Error category").select_option(label="Tone")
+    page.get_by_label("Comment").fill("Too curt.")
+    page.get_by_role("button", name="Renew lease").click()
+
+    expect(page.get_by_test_id("messages")).to_contain_text("now runs until")
+    expect(page.get_by_label("Text", exact=True)).to_have_value("My half-finished rewrite.")
+    expect(page.get_by_label("Edit: approve with my changes")).to_be_checked()
+    expect(page.get_by_label("Error category")).to_have_value("tone")
+    expect(page.get_by_label("Comment")).to_have_value("Too curt.")
+    draft.refresh_from_db()
+    assert draft.lease_expires_at > nearly_out and draft.status == "in_review"
+    page.get_by_role("button", name="Submit decision").click()
+    expect(page.get_by_test_id("messages")).to_have_text(
+        f"Approved {draft.external_id} with your edits."
+    )
+    assert not problems, problems
 
 
 def test_markup_in_a_draft_runs_nothing_on_the_review_page(page, claims, quiet_queues, problems):

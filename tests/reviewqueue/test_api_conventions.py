@@ -59,3 +59,27 @@ def test_api_docs_page_is_served():
 
 def test_healthz_answers_without_credentials():
     assert APIClient().get("/healthz").json() == {"ok": True}
+
+
+def test_endpoints_that_take_no_body_refuse_one_and_change_nothing(demo):
+    from reviewqueue.models import Draft
+    from tests.conftest import person_client
+
+    reviewer = person_client("adjuster")
+    queue = "/api/v1/queues/claims-standard/claim"
+    leased = Draft.objects.filter(leased_by__username="adjuster")
+    refused = reviewer.post(queue, {"external_id": "claim-8801-summary"}, format="json")
+    assert refused.status_code == 400 and not leased.exists()
+    assert refused.json()["error"]["fields"]["external_id"][0]["code"] == "unknown_field"
+
+    draft_id = reviewer.post(queue, {}, format="json").json()["id"]  # `{}` is no body too
+    lease = Draft.objects.get(pk=draft_id).lease_expires_at
+    for action in ("lease", "release"):
+        response = reviewer.post(
+            f"/api/v1/drafts/{draft_id}/{action}", {"seconds": 999999}, format="json"
+        )
+        assert response.status_code == 400, action
+        assert response.json()["error"]["fields"]["seconds"][0]["code"] == "unknown_field"
+    draft = Draft.objects.get(pk=draft_id)
+    assert draft.status == "in_review" and draft.lease_expires_at == lease
+    assert reviewer.post(f"/api/v1/drafts/{draft_id}/release").status_code == 200

@@ -119,6 +119,17 @@ def test_seed_demo_builds_the_organisation_of_the_design(demo):
     levels = set(Draft.objects.values_list("workflow__slug", "consequence"))
     assert len(levels) == 8  # every level in both workflows
     assert AuditEntry.objects.filter(action="permission.granted").exists()
+    # Every grant and group change the seeding made names it, none is "unattributed".
+    actors = set(
+        AuditEntry.objects.filter(
+            action__in=["permission.granted", "group.member_added", "user.changed"]
+        ).values_list("actor_label", flat=True)
+    )
+    assert actors == {"seed_demo"}, actors
+    assert not AuditEntry.objects.filter(actor_label="unattributed").exists()
+    # Drafts about the same peril cite the same policy wording: flags on it add up.
+    cited = [d.sources[0]["id"] for d in Draft.objects.filter(workflow=claims)]
+    assert len(set(cited)) < len(cited) and all("-2026-s" in c for c in cited)
 
 
 def test_seed_demo_twice_changes_nothing(demo):

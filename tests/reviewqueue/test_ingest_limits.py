@@ -222,3 +222,18 @@ def test_limits_at_the_boundary_are_accepted(claims_producer):
 def test_source_links_must_be_web_links(claims_producer, nothing_stored, uri):
     response = post_json(claims_producer, DRAFTS, draft_body(sources=[{"id": "s", "uri": uri}]))
     assert field_codes(response) == {"sources.0.uri": ["invalid_uri"]}
+
+
+def test_an_unknown_choice_is_told_the_choices(claims_producer, nothing_stored):
+    def message(value) -> str:
+        response = post_json(claims_producer, DRAFTS, draft_body(consequence=value))
+        assert response.status_code == 400
+        [error] = response.json()["error"]["fields"]["consequence"]
+        assert error["code"] == "invalid_choice"
+        return error["message"]
+
+    assert message("catastrophic") == (
+        '"catastrophic" is not a choice: use low, medium, high or critical.'
+    )
+    assert message(["high"]) == "Send one of low, medium, high or critical, as text."
+    assert message(3) == "Send one of low, medium, high or critical, as text."

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from reviewqueue.models import Draft
-from tests.conftest import signed_in
+from tests.conftest import person_client, signed_in
 from tests.reviewqueue.review_helpers import make_drafts
 from tests.workflows.test_callbacks import decide_one, receiver  # noqa: F401 (fixture)
 from tests.workflows.test_feedback import fresh, review  # noqa: F401 (fixture)
@@ -145,6 +145,37 @@ def test_an_owner_sends_a_failed_callback_again(demo, receiver):  # noqa: F811
     assert response.status_code == 302
     assert CallbackDelivery.objects.get(pk=delivery.pk).status == "delivered"
     assert signed_in("claims_owner").post(f"{PAGE}callbacks/msg_nope/resend/").status_code == 404
+
+
+def test_sending_again_goes_to_the_corrected_address(demo, receiver):  # noqa: F811
+    claims = Workflow.objects.get(slug="claims-intake-summary")
+    claims.default_callback_url = "http://127.0.0.1:9/old-hook?token=s3cr3t"  # nobody listens
+    claims.save()
+    Draft.objects.update(status="approved")
+    [draft] = make_drafts(claims, 1)  # no address of its own: the workflow's default
+    adjuster = person_client("adjuster")
+    adjuster.post("/api/v1/queues/claims-standard/claim")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        adjuster.post(f"/api/v1/drafts/{draft.pk}/decisions", {"action": "approve"}, format="json")
+    delivery = CallbackDelivery.objects.get(draft=draft)
+    assert delivery.status == "pending" and delivery.attempts == 1 and not receiver.received
+    page = signed_in("claims_owner").get(PAGE).content.decode()
+    assert "to http://127.0.0.1:9/old-hook?…" in page and "s3cr3t" not in page
+
+    claims.default_callback_url = receiver.url  # the owner corrects it
+    claims.save()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        signed_in("claims_owner").post(f"{PAGE}callbacks/{delivery.pk}/resend/")
+
+    [got] = receiver.received
+    assert got.webhook_id == delivery.pk and got.verified
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered" and delivery.url == receiver.url
+    resent = AuditEntry.objects.filter(action="callback.resent", object_id=delivery.pk).get()
+    assert resent.data["url"] == {
+        "before": "http://127.0.0.1:9/old-hook?…",
+        "after": receiver.url,
+    }
 
 
 def test_home_lists_the_workflows_a_person_oversees(demo):

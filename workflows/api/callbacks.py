@@ -7,7 +7,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from audit.actors import Actor
-from reviewqueue.api.base import PAGES, APIBase, ErrorOut, page_of
+from reviewqueue.api.base import PAGES, APIBase, ErrorOut, page_of, refuse_any_body
 from reviewqueue.api.errors import APIError
 from reviewqueue.api.pagination import CursorPages
 from reviewqueue.api.permissions import IsPerson
@@ -93,6 +93,7 @@ class CallbackResend(APIBase):
     )
     def post(self, request, slug: str, delivery_id: str):
         workflow = access_workflow(request.user, slug, owners_only=True)
+        refuse_any_body(request)
         try:
             delivery = callback_of(workflow, delivery_id)
         except CallbackDelivery.DoesNotExist as missing:

@@ -31,7 +31,13 @@ from audit import events
 from audit.actors import Actor
 from audit.services import record
 from workflows.callbacks import signing
-from workflows.callbacks.urls import HostDoesNotResolve, UnsafeCallbackURL, check, vetted_addresses
+from workflows.callbacks.urls import (
+    HostDoesNotResolve,
+    UnsafeCallbackURL,
+    check,
+    shown,
+    vetted_addresses,
+)
 from workflows.models import CallbackAttempt, CallbackDelivery, GoneEndpoint
 
 if TYPE_CHECKING:
@@ -340,7 +346,7 @@ def resend(*, delivery: CallbackDelivery, actor: Actor) -> CallbackDelivery:
     with transaction.atomic():
         delivery = (
             CallbackDelivery.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("draft")
+            .select_related("draft", "workflow")
             .get(pk=delivery.pk)
         )
         if delivery.draft.purged_at is not None:
@@ -348,6 +354,12 @@ def resend(*, delivery: CallbackDelivery, actor: Actor) -> CallbackDelivery:
                 f"The draft's text was purged on {delivery.draft.purged_at:%d %b %Y} "
                 "(retention); its callback cannot be sent again."
             )
+        # To the address the draft's callbacks go to now: an owner who corrected the workflow's
+        # default after a failure sends the event to the corrected one.
+        previous_url = delivery.url
+        delivery.url = (
+            delivery.draft.callback_url or delivery.workflow.default_callback_url or previous_url
+        )
         # The owner sends to this URL again on purpose: it is no longer treated as gone.
         GoneEndpoint.objects.filter(workflow_id=delivery.workflow_id, url=delivery.url).delete()
         delivery.status = CallbackDelivery.Status.PENDING
@@ -361,7 +373,14 @@ def resend(*, delivery: CallbackDelivery, actor: Actor) -> CallbackDelivery:
             object_type="callback",
             object_id=delivery.pk,
             workflow_slug=delivery.workflow.slug,
-            data={"draft_id": str(delivery.draft_id)},
+            data={
+                "draft_id": str(delivery.draft_id),
+                **(
+                    {"url": {"before": shown(previous_url), "after": shown(delivery.url)}}
+                    if delivery.url != previous_url
+                    else {}
+                ),
+            },
         )
         transaction.on_commit(lambda: _kick(delivery.pk), robust=True)
     return delivery

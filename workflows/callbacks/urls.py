@@ -21,6 +21,15 @@ class UnsafeCallbackURL(ValueError):
     pass
 
 
+def shown(url: str) -> str:
+    """The URL as people see it: producers often put a token in the query string, which no
+    reviewer or auditor needs; where it goes (scheme, host, path) stays visible."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}{'?…' if parts.query else ''}"
+
+
 # IPv6 ranges that carry an IPv4 address inside: the address they lead to is the embedded one.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from workflows.callbacks import urls
+
 register = template.Library()
 
 
@@ -37,3 +39,9 @@ def seconds_words(seconds: float | None) -> str:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+@register.filter
+def callback_address(url: str) -> str:
+    """Where a callback goes, without the query string (tokens live there)."""
+    return urls.shown(url)
