@@ -1,6 +1,7 @@
+from django import forms
 from django.contrib import admin
 from django.db import transaction
-from guardian.admin import GuardedModelAdmin
+from guardian.admin import GroupManage, GuardedModelAdmin, UserManage
 
 from audit.actors import Actor
 from audit.changes import changed, snapshot
@@ -35,6 +36,30 @@ def save_audited(request, obj, object_type: str, save) -> None:
     )
 
 
+class _PersonField(UserManage):
+    user = forms.CharField(
+        label="Person", max_length=200, help_text="Their username, e.g. adjuster."
+    )
+
+
+class _RoleField(GroupManage):
+    group = forms.CharField(
+        label="Role", max_length=80, help_text="The role's (group's) name, e.g. adjusters."
+    )
+
+
+def _only(codenames: tuple[str, ...], form: type) -> type:
+    """Guardian's permission form offering only the permissions that mean something on one
+    object (not "add queue" or "delete queue", which are rights over the whole table)."""
+
+    def get_obj_perms_field_choices(self) -> list:
+        return [(c, n) for c, n in form.get_obj_perms_field_choices(self) if c in codenames]
+
+    return type(
+        form.__name__, (form,), {"get_obj_perms_field_choices": get_obj_perms_field_choices}
+    )
+
+
 class AtomicGuardedAdmin(GuardedModelAdmin):
     """Guardian's object-permission pages, each change in one transaction with its audit entry
     (written by reviewqueue/signals.py); edits of the object itself audited with before / after.
@@ -42,6 +67,26 @@ class AtomicGuardedAdmin(GuardedModelAdmin):
     """
 
     audit_object_type = ""
+    object_permissions: tuple[str, ...] = ()  # the rights granted per object on these pages
+
+    def get_obj_perms_base_context(self, request, obj):
+        context = super().get_obj_perms_base_context(request, obj)
+        context["model_perms"] = [
+            p for p in context["model_perms"] if p.codename in self.object_permissions
+        ]
+        return context
+
+    def get_obj_perms_user_select_form(self, request):
+        return _PersonField
+
+    def get_obj_perms_group_select_form(self, request):
+        return _RoleField
+
+    def get_obj_perms_manage_user_form(self, request):
+        return _only(self.object_permissions, super().get_obj_perms_manage_user_form(request))
+
+    def get_obj_perms_manage_group_form(self, request):
+        return _only(self.object_permissions, super().get_obj_perms_manage_group_form(request))
 
     def save_model(self, request, obj, form, change):
         save = super().save_model
@@ -62,7 +107,18 @@ class AtomicGuardedAdmin(GuardedModelAdmin):
 @admin.register(Queue)
 class QueueAdmin(AtomicGuardedAdmin):
     audit_object_type = "queue"
+    object_permissions = ("view_queue", "review_queue")
     list_display = ["slug", "workflow", "sla", "lease_duration", "approvals_required"]
+    list_filter = ["workflow"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        field = form.base_fields.get("escalation_queue")
+        if obj is not None and field is not None:
+            # Only queues a draft of this workflow may move to; the model refuses the others
+            # (Queue.clean), so offering them would only lead to an error.
+            field.queryset = Queue.objects.filter(workflow=obj.workflow).exclude(pk=obj.pk)
+        return form
 
 
 @admin.register(Draft)

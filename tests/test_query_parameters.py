@@ -26,17 +26,41 @@ def _operations():
         concrete = re.sub(r"\{(\w+)\}", lambda m: _SAMPLE_ARGUMENT.get(m[1], "x"), path)
         view = resolve(concrete).func.view_class
         for method, operation in methods.items():
-            documented = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
-            yield f"{method.upper()} {path}", view, method.upper(), documented
+            query = [p for p in operation.get("parameters", []) if p["in"] == "query"]
+            documented = {p["name"] for p in query}
+            arrays = {p["name"] for p in query if p["schema"].get("type") == "array"}
+            yield f"{method.upper()} {path}", view, method.upper(), documented, arrays
 
 
 @pytest.mark.parametrize(
-    ("operation", "view", "method", "documented"),
+    ("operation", "view", "method", "documented", "arrays"),
     list(_operations()),
     ids=lambda value: value if isinstance(value, str) and " " in value else "",
 )
-def test_the_schema_documents_what_each_endpoint_takes(operation, view, method, documented):
-    assert set(view.query_parameters.get(method, ())) == documented, operation
+def test_the_schema_documents_what_each_endpoint_takes(operation, view, method, documented, arrays):
+    takes = set(view.query_parameters.get(method, ()))
+    assert takes == documented, operation
+    # The schema's arrays are exactly the parameters that may be given more than once.
+    assert set(view.repeatable_parameters) & takes == arrays, operation
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "query"),
+    [
+        ("auditor", "/api/v1/audit/export", "format=jsonl&format=csv"),
+        ("auditor", "/api/v1/audit/entries", "actor=adjuster&actor=admin"),
+        (
+            "claims_owner",
+            "/api/v1/workflows/claims-intake-summary/metrics",
+            "from=2026-11-01&from=2026-11-02",
+        ),
+    ],
+)
+def test_a_single_value_parameter_given_twice_is_a_400(demo, who, path, query):
+    response = person_client(who).get(f"{path}?{query}")
+    assert response.status_code == 400
+    [name] = {q.split("=")[0] for q in query.split("&")}
+    assert response.json()["error"]["fields"][name][0]["code"] == "repeated"
 
 
 WORKFLOW = "/api/v1/workflows/claims-intake-summary"

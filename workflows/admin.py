@@ -18,6 +18,7 @@ class ErrorCategoryInline(admin.TabularInline):
 @admin.register(Workflow)
 class WorkflowAdmin(AtomicGuardedAdmin):
     audit_object_type = "workflow"
+    object_permissions = ("view_workflow_metrics", "change_workflow")
     list_display = ["slug", "name", "output_kind", "rollout_stage", "is_paused"]
     # Auto-approval is earned, not ticked: owners switch it on through the dashboard or the API.
     readonly_fields = ["current_policy", "callback_secret_rotated_at", "auto_approve_low"]

@@ -42,19 +42,25 @@ def page_of(item: serializers.Serializer, name: str, *, cursor: bool = True):
 PAGES = ("cursor", "page_size")  # what every cursor-paginated list takes besides its filters
 
 
-def refuse_unknown_parameters(request, allowed: tuple[str, ...]) -> None:
+def refuse_unknown_parameters(
+    request, allowed: tuple[str, ...], repeatable: tuple[str, ...] = ()
+) -> None:
     """A parameter an endpoint does not know is refused: ignored, a misspelt `stauts=` or the
-    dashboard's `start=` would quietly answer as if it were not there."""
-    unknown = sorted(set(request.query_params) - set(allowed))
-    if not unknown:
-        return
+    dashboard's `start=` would quietly answer as if it were not there. So is a second value of
+    one that takes a single value: one of the two would be dropped without a word."""
+    params = request.query_params
     takes = f"this endpoint takes {', '.join(allowed)}" if allowed else "this endpoint takes none"
-    raise exceptions.ValidationError(
-        {
-            name: [exceptions.ErrorDetail(f"Unknown parameter; {takes}.", code="unknown_parameter")]
-            for name in unknown
-        }
-    )
+    problems = {
+        name: [exceptions.ErrorDetail(f"Unknown parameter; {takes}.", code="unknown_parameter")]
+        for name in sorted(set(params) - set(allowed))
+    }
+    for name in sorted(set(params) & set(allowed) - set(repeatable)):
+        if len(params.getlist(name)) > 1:
+            problems[name] = [
+                exceptions.ErrorDetail("Give this parameter once: it takes one value.", "repeated")
+            ]
+    if problems:
+        raise exceptions.ValidationError(problems)
 
 
 class _NoBody(StrictSerializer):
@@ -73,6 +79,7 @@ class APIBase(APIView):
     # The query parameters each method understands (HEAD as GET); any other is a 400. The
     # OpenAPI schema lists the same names (tests/test_query_parameters.py holds them together).
     query_parameters: dict[str, tuple[str, ...]] = {}
+    repeatable_parameters: tuple[str, ...] = ()  # of those, the ones that may come more than once
 
     _throttled = False
 
@@ -101,7 +108,9 @@ class APIBase(APIView):
         if problems := bad_strings(dict(request.query_params.lists())):
             raise exceptions.ValidationError(problems)
         method = "GET" if request.method == "HEAD" else request.method
-        refuse_unknown_parameters(request, self.query_parameters.get(method, ()))
+        refuse_unknown_parameters(
+            request, self.query_parameters.get(method, ()), self.repeatable_parameters
+        )
         if request.method in _BODY_METHODS:
             self._check_body(request)
 

@@ -47,6 +47,7 @@ def _receive(request, submissions: list[ingest.Submission]) -> list[ingest.Outco
 
 class DraftCollection(APIBase):
     query_parameters = {"GET": ("status", "consequence", "queue", "workflow", *PAGES)}
+    repeatable_parameters = ("status", "consequence", "queue", "workflow")
 
     def get_permissions(self):
         # Producers send drafts; people list the drafts they may view.

@@ -19,16 +19,22 @@ class StrictSerializer(serializers.Serializer):
     """Unknown fields are an error naming each of them, not silently dropped (mass assignment)."""
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {
-                        name: [serializers.ErrorDetail("Unknown field.", code="unknown_field")]
-                        for name in unknown
-                    }
-                )
-        return super().to_internal_value(data)
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        errors = {
+            name: [serializers.ErrorDetail("Unknown field.", code="unknown_field")]
+            for name in unknown
+        }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as invalid:
+            # Every problem in one answer: a caller who fixes the unknown fields should not
+            # learn of a missing one only on the next round trip.
+            if not errors or not isinstance(invalid.detail, dict):
+                raise
+            raise serializers.ValidationError({**invalid.detail, **errors}) from invalid
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
 
 
 class ChoiceOf(serializers.ChoiceField):

@@ -261,6 +261,10 @@ class QueueOut(serializers.Serializer):
         source="escalation_queue.slug", default=None, allow_null=True
     )
     waiting = serializers.IntegerField(help_text="Drafts waiting to be claimed.")
+    claimable = serializers.IntegerField(
+        help_text="Of those, the ones you may claim: not those awaiting a second approval that "
+        "you gave the first of."
+    )
     in_review = serializers.IntegerField()
     oldest_due_at = serializers.DateTimeField(allow_null=True)
     may_review = serializers.BooleanField()

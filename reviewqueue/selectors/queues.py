@@ -14,11 +14,14 @@ from reviewqueue.selectors.access import REVIEW, VIEW, drafts_visible_to, queues
 
 def queue_overview(user: AbstractBaseUser) -> list[Queue]:
     """Queues the person may view, with `waiting` (claimable now, expired leases included),
+    `waiting_on_others` (of those, drafts they approved first), `claimable` (the rest),
     `in_review`, `oldest_due_at` and `may_review` set. Two queries, whatever the queue count."""
     now = Now()  # the database's clock, as for the leases themselves
     expired = Q(drafts__status=Draft.Status.IN_REVIEW, drafts__lease_expires_at__lte=now)
     _waiting = Q(drafts__status__in=Draft.CLAIMABLE_STATUSES) | expired
     live = Q(drafts__status=Draft.Status.IN_REVIEW, drafts__lease_expires_at__gt=now)
+    # Waiting for a second approval the person cannot give: they gave the first.
+    theirs = Q(drafts__status=Draft.Status.AWAITING_SECOND_APPROVAL, drafts__first_approver=user)
     reviewable = set(queues_for(user, REVIEW).values_list("pk", flat=True))
     queues = list(
         queues_for(user, VIEW)
@@ -26,12 +29,14 @@ def queue_overview(user: AbstractBaseUser) -> list[Queue]:
         .annotate(
             waiting=Count("drafts", filter=_waiting),
             in_review=Count("drafts", filter=live),
+            waiting_on_others=Count("drafts", filter=theirs),
             oldest_due_at=Min("drafts__due_at", filter=_waiting),
         )
         .order_by("slug")
     )
     for queue in queues:
         queue.may_review = queue.pk in reviewable
+        queue.claimable = queue.waiting - queue.waiting_on_others
     return queues
 
 

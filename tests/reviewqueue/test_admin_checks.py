@@ -40,8 +40,9 @@ def queue_form(queue: Queue, **changes) -> dict:
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"escalation_queue": "finance-escalations"}, "escalation_queue", "same workflow"),
-        ({"escalation_queue": "claims-senior"}, "escalation_queue", "cannot escalate to itself"),
+        # Not offered (see below), and refused if sent anyway.
+        ({"escalation_queue": "finance-escalations"}, "escalation_queue", "valid choice"),
+        ({"escalation_queue": "claims-senior"}, "escalation_queue", "valid choice"),
         ({"sla": "00:00:00"}, "sla", "longer than zero"),
         ({"lease_duration": "-00:05:00"}, "lease_duration", "at least a minute"),
         ({"lease_duration": "00:00:30"}, "lease_duration", "at least a minute"),
@@ -59,6 +60,29 @@ def test_the_admin_refuses_a_queue_setting_that_breaks_review(demo, changes, fie
     assert message in " ".join(errors[field])
     assert Queue.objects.filter(pk=queue.pk).values().get() == before
     assert not AuditEntry.objects.filter(action="queue.changed").exists()
+
+
+def test_the_admin_offers_only_queues_of_the_same_workflow_to_escalate_to(demo):
+    queue = Queue.objects.get(slug="claims-senior")
+    response = admin().get(f"/admin/reviewqueue/queue/{queue.pk}/change/")
+    offered = response.context["adminform"].form.fields["escalation_queue"].queryset
+    assert set(offered.values_list("slug", flat=True)) == {
+        "claims-standard",
+        "claims-critical",
+        "claims-escalations",
+        "claims-qa",
+    }
+
+
+def test_the_model_says_why_a_queue_cannot_escalate_there(demo):
+    from django.core.exceptions import ValidationError
+
+    queue = Queue.objects.get(slug="claims-senior")
+    for target, says in (("finance-escalations", "same workflow"), ("claims-senior", "itself")):
+        queue.escalation_queue = Queue.objects.get(slug=target)
+        with pytest.raises(ValidationError) as refused:
+            queue.full_clean()
+        assert says in " ".join(refused.value.message_dict["escalation_queue"])
 
 
 def test_the_database_refuses_them_too(demo):

@@ -84,6 +84,16 @@ def test_every_unknown_field_is_named(claims_producer, nothing_stored):
     assert set(field_codes(response)) == {"status", "priority"}
 
 
+def test_unknown_fields_and_missing_ones_are_named_in_one_answer(claims_producer, nothing_stored):
+    response = post_json(claims_producer, DRAFTS, {"foo": 1, "bar": 2, "content": "A summary."})
+    assert field_codes(response) == {
+        "foo": ["unknown_field"],
+        "bar": ["unknown_field"],
+        "external_id": ["required"],
+        "consequence": ["required"],
+    }
+
+
 def test_lone_surrogate_is_400(claims_producer, nothing_stored):
     raw = json.dumps(draft_body()).replace('"content": "', '"content": "\\ud800', 1)
     response = post_json(claims_producer, DRAFTS, raw)

@@ -14,7 +14,7 @@ from guardian.shortcuts import assign_perm
 from reviewqueue.models import Decision, Draft, Queue
 from reviewqueue.services import decisions, leases
 from reviewqueue.web.security import CONTENT_SECURITY_POLICY
-from tests.conftest import signed_in
+from tests.conftest import person_client, signed_in
 from tests.reviewqueue.review_helpers import let_lease_time_pass, make_drafts
 
 pytestmark = pytest.mark.django_db
@@ -192,6 +192,27 @@ def test_the_first_approver_trying_again_is_told_why_claiming_will_not_help(clai
     assert "You gave this draft its first approval" in text(again)
     assert "claim it first" not in text(again)
     assert Draft.objects.get(pk=draft.pk).status == "awaiting_second_approval"
+
+
+def test_the_inbox_counts_what_waits_for_another_approver_apart(claims):
+    Draft.objects.filter(queue__slug="claims-critical").update(status="approved")
+    [draft] = make_drafts(claims, 1, consequence="critical")
+    first = signed_in("senior_adjuster")
+    claim(first, draft.queue.slug)
+    assert decide(first, draft, action="approve").status_code == 302
+
+    def row(client) -> str:
+        page = text(client.get("/"))
+        return page[page.index('data-queue="claims-critical"') :].split("</tr>")[0]
+
+    mine = row(first)
+    assert "1 needs another approver" in mine and "nothing for you" in mine
+    assert "Claim next" not in mine
+    other = row(signed_in("senior_adjuster2"))
+    assert "Claim next" in other and "another approver" not in other
+    queues = person_client("senior_adjuster").get("/api/v1/queues").json()["results"]
+    critical = next(q for q in queues if q["slug"] == "claims-critical")
+    assert (critical["waiting"], critical["claimable"]) == (1, 0)
 
 
 def test_submit_and_claim_next_opens_the_next_draft_of_the_queue(claims):

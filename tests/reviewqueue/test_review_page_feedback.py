@@ -271,3 +271,23 @@ def test_the_feedback_pages_answer_post_only_and_send_the_security_policy(draft)
         assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
         signed_out = Client().post(path, {})
         assert signed_out.status_code == 302 and signed_out.url.startswith("/login/")
+
+
+def test_a_flag_without_a_reason_is_not_stored_and_the_typed_decision_stays(draft):
+    adjuster = signed_in("adjuster")
+    assert adjuster.post("/queues/claims-standard/claim/").url == f"/drafts/{draft.pk}/"
+    page = text(adjuster.get(f"/drafts/{draft.pk}/"))
+    assert '<option value="">choose…</option>' in page  # no reason is chosen for the reviewer
+    response = adjuster.post(
+        f"/drafts/{draft.pk}/sources/flag/",
+        {
+            "flag_source": "0",
+            "flag_reason_0": "",
+            "action": "edit",
+            "content": "My rewrite so far.",
+        },
+    )
+    assert response.status_code == 400
+    assert "Choose a source and whether it is stale or wrong" in text(response)
+    assert "My rewrite so far." in text(response)
+    assert not SourceFlag.objects.filter(draft=draft).exists()

@@ -139,3 +139,21 @@ def test_global_permissions_do_not_open_queues(demo):
     assert client.get("/api/v1/drafts").json()["results"] == []
     assert client.get("/api/v1/queues").json()["results"] == []
     assert client.post("/api/v1/queues/claims-standard/claim").status_code == 404
+
+
+def test_the_admin_offers_only_the_rights_that_mean_something_on_one_queue(demo):
+    from guardian.shortcuts import get_perms
+
+    admin = Client()
+    admin.force_login(User.objects.get(username="admin"))
+    queue = Queue.objects.get(slug="finance-review")
+    group = Group.objects.get(name="auditors")
+    url = f"/admin/reviewqueue/queue/{queue.pk}/permissions/group-manage/{group.pk}/"
+    page = admin.get(url)
+    offered = dict(page.context["form"].fields["permissions"].choices)
+    assert set(offered) == {"view_queue", "review_queue"}
+
+    refused = admin.post(url, {"permissions": ["delete_queue"]})
+    assert refused.status_code == 200 and "delete_queue" not in get_perms(group, queue)
+    overview = admin.get(f"/admin/reviewqueue/queue/{queue.pk}/permissions/").content.decode()
+    assert "Their username, e.g. adjuster." in overview and "Can delete queue" not in overview

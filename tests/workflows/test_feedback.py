@@ -148,6 +148,7 @@ def test_a_date_as_to_reaches_the_end_of_that_day(fresh):
         ("metrics", {"from": "2026-02-30"}, "from", "invalid"),  # no such day
         ("metrics", {"to": "2026-11-01T25:00:00Z"}, "to", "invalid"),  # no such hour
         ("golden-set", {"from": "2026-13-01"}, "from", "invalid"),
+        ("metrics", {"from": "2026-11-20", "to": "2026-11-10"}, "from", "invalid_range"),
         ("golden-set", {"golden_only": "yes"}, "golden_only", "invalid"),
         ("golden-set", {"verdict": "approved_ish"}, "verdict", "invalid_choice"),
     ],

@@ -56,6 +56,7 @@ class Pages(CursorPages):
 class CallbackList(APIBase):
     permission_classes = [IsPerson]
     query_parameters = {"GET": ("status", *PAGES)}
+    repeatable_parameters = ("status",)
 
     @extend_schema(
         operation_id="workflow_callbacks",

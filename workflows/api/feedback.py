@@ -66,7 +66,8 @@ def period_from(request, default_days: int = 30) -> Period:
         )
     if start >= end:
         raise exceptions.ValidationError(
-            {"from": [exceptions.ErrorDetail("Must be before 'to'.", code="invalid")]}
+            # The audit filters' code for the same mistake (since ≥ until).
+            {"from": [exceptions.ErrorDetail("Must be before 'to'.", code="invalid_range")]}
         )
     return Period(start, end, bucket)
 
@@ -97,6 +98,7 @@ class Metrics(APIBase):
 class GoldenSet(APIBase):
     permission_classes = [IsPerson]
     query_parameters = {"GET": ("from", "to", "verdict", "golden_only")}
+    repeatable_parameters = ("verdict",)
 
     @extend_schema(
         operation_id="workflow_golden_set",
