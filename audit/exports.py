@@ -12,27 +12,9 @@ import io
 import json
 from collections.abc import Iterator
 
-from django.db import transaction
 from django.db.models import QuerySet
 
-from audit import events
-from audit.actors import Actor
 from audit.chain import entry_fields
-from audit.services import record
-
-
-def export_started(*, actor: Actor, kind: str, filters: dict[str, list[str]]) -> None:
-    """The export is itself an audit event, recorded before the first byte leaves: an export
-    cut short is still on the log, with the filters it was asked for."""
-    with transaction.atomic():
-        record(
-            events.AUDIT_EXPORTED,
-            actor=actor,
-            object_type="audit_log",
-            object_id="export",
-            data={"format": kind, "filters": filters},
-        )
-
 
 COLUMNS = [
     "position",

@@ -70,3 +70,16 @@ def record_many(events_: list[Event], *, actor: Actor) -> None:
     _require_transaction()
     now = timezone.now()
     AuditEntry.objects.bulk_create([_entry(e, actor, now) for e in events_])
+
+
+def record_export(*, actor: Actor, kind: str, filters: dict[str, list[str]]) -> None:
+    """An export of the log is itself on the log, recorded before the first byte leaves: an
+    export cut short is still there, with the filters it was asked for."""
+    with transaction.atomic():
+        record(
+            events.AUDIT_EXPORTED,
+            actor=actor,
+            object_type="audit_log",
+            object_id="export",
+            data={"format": kind, "filters": filters},
+        )

@@ -1,8 +1,10 @@
-"""Verification runs: the whole chain checked on a worker, when an auditor asks or nightly.
+"""Checks of the whole chain: runs on a worker (when an auditor asks, or nightly), and checks
+here and now (`verify_now`: GET /api/v1/audit/verify and `manage.py verify_audit`).
 
 A million entries take about a minute to check, longer than a web request may last, so the
-page and the API only record the request; a worker does the checking, saying how far it got as
-it goes, and the result is written as an audit entry (`audit.verified`). A failed nightly run
+page and POST /api/v1/audit/verifications only record the request; a worker does the checking,
+saying how far it got as it goes. Every check's result, a run's or an immediate one's, is
+written as an audit entry (`audit.verified`). A failed nightly run
 is mailed to the auditors: tampering is reported without anyone having to look.
 
 Runs are picked up from the table, not only from the broker: a request whose task was lost

@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin
 from django.db import transaction
 from guardian.admin import GroupManage, GuardedModelAdmin, UserManage
@@ -36,21 +35,27 @@ def save_audited(request, obj, object_type: str, save) -> None:
     )
 
 
-class _PersonField(UserManage):
-    user = forms.CharField(
-        label="Person", max_length=200, help_text="Their username, e.g. adjuster."
-    )
+class PersonSelectForm(UserManage):
+    """Guardian's "which person" form, asking for a username in plain words."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].label = "Person"
+        self.fields["user"].help_text = "Their username, e.g. adjuster."
 
 
-class _RoleField(GroupManage):
-    group = forms.CharField(
-        label="Role", max_length=80, help_text="The role's (group's) name, e.g. adjusters."
-    )
+class RoleSelectForm(GroupManage):
+    """Guardian's "which group" form, in this product's word for it: a role."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].label = "Role"
+        self.fields["group"].help_text = "The role's (group's) name, e.g. adjusters."
 
 
-def _only(codenames: tuple[str, ...], form: type) -> type:
-    """Guardian's permission form offering only the permissions that mean something on one
-    object (not "add queue" or "delete queue", which are rights over the whole table)."""
+def offering_only(codenames: tuple[str, ...], form: type) -> type:
+    """Guardian's permission form offering only the rights that mean something on one object
+    (not "add queue" or "delete queue", which are rights over the whole table)."""
 
     def get_obj_perms_field_choices(self) -> list:
         return [(c, n) for c, n in form.get_obj_perms_field_choices(self) if c in codenames]
@@ -77,16 +82,20 @@ class AtomicGuardedAdmin(GuardedModelAdmin):
         return context
 
     def get_obj_perms_user_select_form(self, request):
-        return _PersonField
+        return PersonSelectForm
 
     def get_obj_perms_group_select_form(self, request):
-        return _RoleField
+        return RoleSelectForm
 
     def get_obj_perms_manage_user_form(self, request):
-        return _only(self.object_permissions, super().get_obj_perms_manage_user_form(request))
+        return offering_only(
+            self.object_permissions, super().get_obj_perms_manage_user_form(request)
+        )
 
     def get_obj_perms_manage_group_form(self, request):
-        return _only(self.object_permissions, super().get_obj_perms_manage_group_form(request))
+        return offering_only(
+            self.object_permissions, super().get_obj_perms_manage_group_form(request)
+        )
 
     def save_model(self, request, obj, form, change):
         save = super().save_model

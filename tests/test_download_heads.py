@@ -45,3 +45,11 @@ def test_head_refuses_what_get_refuses(demo):
     response = person_client("auditor").head("/api/v1/audit/export?format=xml")
     assert response.status_code == 400
     assert person_client("adjuster").head("/api/v1/audit/export").status_code == 403
+
+
+def test_verify_answers_no_head_and_puts_no_check_on_record(demo):
+    checks = AuditEntry.objects.filter(action="audit.verified")
+    before = checks.count()
+    response = person_client("auditor").head("/api/v1/audit/verify")
+    assert response.status_code == 405 and "GET" in response["Allow"]
+    assert checks.count() == before

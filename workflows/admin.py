@@ -1,10 +1,12 @@
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 
 from audit.actors import Actor
 from reviewqueue.admin import AtomicGuardedAdmin, save_audited
+from reviewqueue.models import Queue
 from workflows.models import ErrorCategory, ProducerKey, Workflow
 from workflows.services.keys import revoke_producer_key
+from workflows.services.workflows import keep_roi_history
 
 
 class ErrorCategoryInline(admin.TabularInline):
@@ -18,7 +20,8 @@ class ErrorCategoryInline(admin.TabularInline):
 @admin.register(Workflow)
 class WorkflowAdmin(AtomicGuardedAdmin):
     audit_object_type = "workflow"
-    object_permissions = ("view_workflow_metrics", "change_workflow")
+    # The one right checked per workflow (the dashboard and metrics); editing is the admin's.
+    object_permissions = ("view_workflow_metrics",)
     list_display = ["slug", "name", "output_kind", "rollout_stage", "is_paused"]
     # Auto-approval is earned, not ticked: owners switch it on through the dashboard or the API.
     readonly_fields = ["current_policy", "callback_secret_rotated_at", "auto_approve_low"]
@@ -27,6 +30,19 @@ class WorkflowAdmin(AtomicGuardedAdmin):
     exclude = ["callback_secret", "previous_callback_secret"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [ErrorCategoryInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        field = form.base_fields.get("qa_queue")
+        if field is not None:
+            # This workflow's queues only (Workflow.clean refuses others); none before it exists.
+            field.queryset = Queue.objects.filter(workflow=obj) if obj else Queue.objects.none()
+        return form
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():  # the change and its place in the ROI history together
+            super().save_model(request, obj, form, change)
+            keep_roi_history(obj)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not ErrorCategory:

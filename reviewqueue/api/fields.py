@@ -47,7 +47,7 @@ class ChoiceOf(serializers.ChoiceField):
         names = list(self.choice_strings_to_values)
         choices = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
         message = (
-            f'"{data}" is not a choice: use {choices}.'
+            f'"{data[:60]}{"…" if len(data) > 60 else ""}" is not a choice: use {choices}.'
             if isinstance(data, str)
             else f"Send one of {choices}, as text."
         )

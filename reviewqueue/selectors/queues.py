@@ -20,8 +20,12 @@ def queue_overview(user: AbstractBaseUser) -> list[Queue]:
     expired = Q(drafts__status=Draft.Status.IN_REVIEW, drafts__lease_expires_at__lte=now)
     _waiting = Q(drafts__status__in=Draft.CLAIMABLE_STATUSES) | expired
     live = Q(drafts__status=Draft.Status.IN_REVIEW, drafts__lease_expires_at__gt=now)
-    # Waiting for a second approval the person cannot give: they gave the first.
-    theirs = Q(drafts__status=Draft.Status.AWAITING_SECOND_APPROVAL, drafts__first_approver=user)
+    # What a claim skips for this person (services/leases.py, _lock_first): drafts they gave
+    # the first approval of, or approved or edited in any round; they wait for someone else.
+    approved_before = Decision.objects.filter(
+        reviewer=user, action__in=[Decision.Action.APPROVE, Decision.Action.EDIT]
+    ).values("draft_id")
+    theirs = _waiting & (Q(drafts__first_approver=user) | Q(drafts__id__in=approved_before))
     reviewable = set(queues_for(user, REVIEW).values_list("pk", flat=True))
     queues = list(
         queues_for(user, VIEW)
@@ -36,7 +40,7 @@ def queue_overview(user: AbstractBaseUser) -> list[Queue]:
     )
     for queue in queues:
         queue.may_review = queue.pk in reviewable
-        queue.claimable = queue.waiting - queue.waiting_on_others
+        queue.claimable = queue.waiting - queue.waiting_on_others if queue.may_review else 0
     return queues
 
 

@@ -225,7 +225,14 @@ def renew(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     try:
         renewed = leases.renew_lease(draft_id=draft.pk, user=request.user)
     except ReviewRefused as exc:
-        return refused(request, exc, draft=draft)
+        # Typically the lease ran out while they typed: give back what they wrote to copy.
+        return refused(
+            request,
+            exc,
+            draft=draft,
+            unsaved_text=request.POST.get("content", ""),
+            unsaved_comment=request.POST.get("comment", ""),
+        )
     if "renew_lease" in request.POST:  # sent from the decision form: keep what was typed
         _put_aside_typed_decision(request, draft)
     until = timezone.localtime(renewed.lease_expires_at).strftime("%H:%M %Z")
@@ -274,6 +281,8 @@ def _flag_problem(form: SourceFlagForm) -> str:
             f"The note on a flag can be at most {SourceFlagForm.base_fields['comment'].max_length}"
             " characters: shorten it and flag the source again."
         )
+    if "source_id" not in form.errors:
+        return "Choose stale or wrong under “Flag as”, then flag the source again."
     return "Choose a source and whether it is stale or wrong to flag it."
 
 

@@ -158,11 +158,9 @@ def test_the_callback_secret_never_reaches_the_log(claims):
     assert "whsec_" not in everything
 
 
-def test_error_category_edits_in_the_admin_are_logged(claims):
-    admin = admin_client()
-    category = ErrorCategory.objects.get(workflow=claims, slug="tone")
-    url = f"/admin/workflows/workflow/{claims.pk}/change/"
-    page = admin.get(url)
+def workflow_form(admin: Client, workflow: Workflow, label_of: dict[int, str] | None = None):
+    """The admin's change form of a workflow as the page fills it, categories included."""
+    page = admin.get(f"/admin/workflows/workflow/{workflow.pk}/change/")
     form = page.context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list)}
     inline = page.context["inline_admin_formsets"][0].formset
@@ -178,9 +176,17 @@ def test_error_category_edits_in_the_admin_are_logged(claims):
         for name, value in sub.initial.items():
             data[f"{inline.prefix}-{index}-{name}"] = value
         data[f"{inline.prefix}-{index}-id"] = sub.instance.pk
-        data[f"{inline.prefix}-{index}-workflow"] = claims.pk
-        if sub.instance.pk == category.pk:
-            data[f"{inline.prefix}-{index}-label"] = "Tone of voice"
+        data[f"{inline.prefix}-{index}-workflow"] = workflow.pk
+        if sub.instance.pk in (label_of or {}):
+            data[f"{inline.prefix}-{index}-label"] = (label_of or {})[sub.instance.pk]
+    return data
+
+
+def test_error_category_edits_in_the_admin_are_logged(claims):
+    admin = admin_client()
+    category = ErrorCategory.objects.get(workflow=claims, slug="tone")
+    url = f"/admin/workflows/workflow/{claims.pk}/change/"
+    data = workflow_form(admin, claims, {category.pk: "Tone of voice"})
     response = admin.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     entry = AuditEntry.objects.get(action="error_category.changed", object_id=str(category.pk))
@@ -193,3 +199,16 @@ def _run(*args) -> str:
     out = io.StringIO()
     call_command(*args, stdout=out, stderr=io.StringIO())
     return out.getvalue()
+
+
+def test_new_roi_inputs_saved_in_the_admin_join_their_history(claims):
+    admin = admin_client()
+    url = f"/admin/workflows/workflow/{claims.pk}/change/"
+    before = list(claims.roi_history.values_list("loaded_hourly_cost_usd", flat=True))
+    data = {**workflow_form(admin, claims), "loaded_hourly_cost_usd": "80.00"}
+    response = admin.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    history = list(claims.roi_history.values_list("loaded_hourly_cost_usd", flat=True))
+    assert history == [*before, 80]
+    admin.post(url, {**workflow_form(admin, claims), "name": "Claims intake"})
+    assert claims.roi_history.count() == len(history)  # other changes add nothing

@@ -14,6 +14,7 @@ from django.test import Client
 
 from audit.models import AuditEntry
 from reviewqueue.models import Queue
+from workflows.models import Workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +73,13 @@ def test_the_admin_offers_only_queues_of_the_same_workflow_to_escalate_to(demo):
         "claims-escalations",
         "claims-qa",
     }
+
+
+def test_the_workflow_admin_offers_only_its_own_queues_for_qa(demo):
+    claims = Workflow.objects.get(slug="claims-intake-summary")
+    response = admin().get(f"/admin/workflows/workflow/{claims.pk}/change/")
+    offered = response.context["adminform"].form.fields["qa_queue"].queryset
+    assert offered.exists() and not offered.exclude(workflow=claims).exists()
 
 
 def test_the_model_says_why_a_queue_cannot_escalate_there(demo):

@@ -215,6 +215,51 @@ def test_the_inbox_counts_what_waits_for_another_approver_apart(claims):
     assert (critical["waiting"], critical["claimable"]) == (1, 0)
 
 
+def test_the_first_approver_of_an_escalated_draft_is_not_offered_it(claims):
+    Draft.objects.filter(queue__slug__startswith="claims").update(status="approved")
+    [draft] = make_drafts(claims, 1, consequence="critical")
+    first = signed_in("senior_adjuster")
+    claim(first, draft.queue.slug)
+    assert decide(first, draft, action="approve").status_code == 302
+    second = signed_in("senior_adjuster2")
+    claim(second, draft.queue.slug)
+    assert decide(second, draft, action="escalate", reason="coverage unclear").status_code == 302
+
+    def escalations(who: str) -> dict:
+        queues = person_client(who).get("/api/v1/queues").json()["results"]
+        return next(q for q in queues if q["slug"] == "claims-escalations")
+
+    # Escalated drafts keep their first approval: waiting, but not for the first approver.
+    assert (
+        escalations("senior_adjuster")["waiting"],
+        escalations("senior_adjuster")["claimable"],
+    ) == (1, 0)
+    assert escalations("senior_adjuster2")["claimable"] == 1  # who escalated may take it on
+    refused = person_client("senior_adjuster").post("/api/v1/queues/claims-escalations/claim")
+    assert refused.status_code == 204  # what the count said
+
+
+def test_a_view_only_person_has_nothing_to_claim(claims):
+    viewer = User.objects.create_user(username="viewer", password="x")
+    assign_perm("view_queue", viewer, Queue.objects.get(slug="claims-standard"))
+    make_drafts(claims, 1)
+    [queue] = person_client("viewer").get("/api/v1/queues").json()["results"]
+    assert queue["waiting"] >= 1 and queue["claimable"] == 0 and not queue["may_review"]
+
+
+def test_a_refused_renewal_gives_back_what_was_typed(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    Draft.objects.filter(pk=draft.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    response = adjuster.post(
+        f"/drafts/{draft.pk}/renew/",
+        {"renew_lease": "1", "action": "edit", "content": "My careful rewrite.", "comment": "Why."},
+    )
+    assert response.status_code == 409
+    assert "My careful rewrite." in text(response) and "Why." in text(response)
+
+
 def test_submit_and_claim_next_opens_the_next_draft_of_the_queue(claims):
     first, second = make_drafts(claims, 2)
     adjuster = signed_in("adjuster")

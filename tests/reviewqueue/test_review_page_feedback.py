@@ -288,6 +288,6 @@ def test_a_flag_without_a_reason_is_not_stored_and_the_typed_decision_stays(draf
         },
     )
     assert response.status_code == 400
-    assert "Choose a source and whether it is stale or wrong" in text(response)
+    assert "Choose stale or wrong under “Flag as”, then flag the source again." in text(response)
     assert "My rewrite so far." in text(response)
     assert not SourceFlag.objects.filter(draft=draft).exists()

@@ -155,5 +155,11 @@ def test_the_admin_offers_only_the_rights_that_mean_something_on_one_queue(demo)
 
     refused = admin.post(url, {"permissions": ["delete_queue"]})
     assert refused.status_code == 200 and "delete_queue" not in get_perms(group, queue)
-    overview = admin.get(f"/admin/reviewqueue/queue/{queue.pk}/permissions/").content.decode()
+    overview_url = f"/admin/reviewqueue/queue/{queue.pk}/permissions/"
+    overview = admin.get(overview_url).content.decode()
     assert "Their username, e.g. adjuster." in overview and "Can delete queue" not in overview
+    # Someone who does not exist is said so, on the page (guardian's own message).
+    for field, form in (("user", "submit_manage_user"), ("group", "submit_manage_group")):
+        missing = admin.post(overview_url, {field: "nobody", form: "1"})
+        assert missing.status_code == 200
+        assert "does not exist" in missing.content.decode()

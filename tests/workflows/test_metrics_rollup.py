@@ -16,6 +16,7 @@ from tests.conftest import person_client, signed_in
 from tests.reviewqueue.review_helpers import make_drafts
 from tests.workflows.test_feedback import METRICS, fresh, review  # noqa: F401 (fixture)
 from workflows.models import MetricsDay
+from workflows.services.workflows import keep_roi_history
 
 pytestmark = pytest.mark.django_db
 
@@ -200,6 +201,7 @@ def test_new_roi_inputs_leave_the_return_of_earlier_days_as_it_was(ten_days_ago_
         workflow.minutes_saved_per_accepted_draft = Decimal("15")
         workflow.loaded_hourly_cost_usd = Decimal("80")
         workflow.save()
+        keep_roi_history(workflow)
 
     roi = owner.get(METRICS).json()["roi"]
     # Three days ago: 10 × 12 min = 2 h at US$ 65 = 130.00; today: 2 × 15 min = 0.5 h at 80 = 40.
@@ -212,11 +214,21 @@ def test_new_roi_inputs_leave_the_return_of_earlier_days_as_it_was(ten_days_ago_
     earlier = {"from": at(5).date().isoformat(), "to": at(2).date().isoformat()}
     roi = owner.get(METRICS, earlier).json()["roi"]
     assert roi["value_usd"] == "130.00" and len(roi["inputs"]) == 1
-    # Saving without changing them adds nothing to the history.
-    workflow.save()
-    workflow.name = "Claims intake summaries"
-    workflow.save(update_fields=["name"])
-    assert workflow.roi_history.count() == 2
+    # Unchanged inputs add nothing to the history.
+    assert keep_roi_history(workflow) is None and workflow.roi_history.count() == 2
+
+
+def test_inputs_changed_around_the_history_apply_from_now_not_to_the_past(ten_days_ago_three):
+    workflow = ten_days_ago_three
+    workflow.roi_history.update(since=datetime(1970, 1, 1, tzinfo=UTC))
+    for draft in make_drafts(workflow, 2, consequence="low"):
+        review(draft, "adjuster", "approve")
+    # A bulk update writes no history row: the new cost still counts, from now on only.
+    type(workflow).objects.filter(pk=workflow.pk).update(loaded_hourly_cost_usd=Decimal("80"))
+    roi = person_client("claims_owner").get(METRICS).json()["roi"]
+    # 10 × 12 min at US$ 65 three days ago (130.00) + 2 × 12 min at US$ 80 today (32.00).
+    assert roi["value_usd"] == "162.00"
+    assert [i["loaded_hourly_cost_usd"] for i in roi["inputs"]] == ["65.00", "80.00"]
 
 
 def test_the_dashboard_says_which_inputs_valued_the_period(ten_days_ago_three):
@@ -225,6 +237,7 @@ def test_the_dashboard_says_which_inputs_valued_the_period(ten_days_ago_three):
     with time_machine.travel(at(1, hour=12), tick=False):
         workflow.loaded_hourly_cost_usd = Decimal("80")
         workflow.save()
+        keep_roi_history(workflow)
     page = signed_in("claims_owner").get(f"/workflows/{workflow.slug}/").content.decode()
     since = at(1).date().isoformat()
     assert f"12 min saved at US$ 65/h, then 12 min saved at US$ 80/h from {since}" in page

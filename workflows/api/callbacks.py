@@ -12,7 +12,7 @@ from reviewqueue.api.errors import APIError
 from reviewqueue.api.pagination import CursorPages
 from reviewqueue.api.permissions import IsPerson
 from workflows.api.access import access_workflow
-from workflows.callbacks import outbox
+from workflows.callbacks import outbox, urls
 from workflows.models import CallbackAttempt, CallbackDelivery
 from workflows.selectors.callbacks import callback_of, callbacks_of
 
@@ -26,6 +26,7 @@ class AttemptOut(serializers.ModelSerializer):
 class CallbackOut(serializers.ModelSerializer):
     attempts = AttemptOut(source="tries", many=True)
     draft_id = serializers.UUIDField()
+    url = serializers.SerializerMethodField(help_text="where it goes, without the query string")
 
     class Meta:
         model = CallbackDelivery
@@ -43,6 +44,10 @@ class CallbackOut(serializers.ModelSerializer):
             "delivered_at",
             "attempts",
         ]
+
+    def get_url(self, delivery: CallbackDelivery) -> str:
+        # Auditors read this list too; a token in the query string is the producer's secret.
+        return urls.shown(delivery.url)
 
 
 _STATUS_CHOICES = "Use one of: " + ", ".join(CallbackDelivery.Status.values) + "."

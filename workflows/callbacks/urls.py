@@ -23,7 +23,8 @@ class UnsafeCallbackURL(ValueError):
 
 def shown(url: str) -> str:
     """The URL as people see it: producers often put a token in the query string, which no
-    reviewer or auditor needs; where it goes (scheme, host, path) stays visible."""
+    reviewer or auditor needs; where it goes (scheme, host, path) stays visible. A token in the
+    path (as some chat webhooks have) stays visible too: the path is how people tell URLs apart."""
     if not url:
         return url
     parts = urlsplit(url)

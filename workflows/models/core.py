@@ -6,18 +6,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from reviewqueue.models.permissions import AuditedGroupPermissions, AuditedUserPermissions
-from workflows.models.metrics import RoiInputs
 
 
 def new_callback_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
 
 
-# The workflow's inputs to its ROI; their history is kept (RoiInputs).
+# The workflow's inputs to its ROI; their history is kept (RoiInputs, services/workflows.py).
 ROI_INPUTS = ("minutes_saved_per_accepted_draft", "loaded_hourly_cost_usd")
 
 # A share or a rate: 0 to 1.
@@ -104,24 +102,9 @@ class Workflow(models.Model):
     def __str__(self) -> str:
         return self.slug
 
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        fields = kwargs.get("update_fields")
-        if fields is None or set(fields) & set(ROI_INPUTS):
-            self._keep_roi_history()
-
     @property
     def owners(self) -> list:
         return [u for u in (self.business_owner, self.technical_owner) if u is not None]
-
-    def _keep_roi_history(self) -> None:
-        """Past returns stay valued at the inputs they were earned under (see RoiInputs)."""
-        now = [getattr(self, name) for name in ROI_INPUTS]
-        last = self.roi_history.order_by("since", "id").last()
-        if last is None or [getattr(last, name) for name in ROI_INPUTS] != now:
-            RoiInputs.objects.create(
-                workflow=self, since=timezone.now(), **dict(zip(ROI_INPUTS, now, strict=True))
-            )
 
     def clean(self) -> None:
         """What the admin form checks before saving: the same rules as the API's."""

@@ -27,7 +27,8 @@ class MetricsDay(models.Model):
 class RoiInputs(models.Model):
     """A workflow's ROI inputs from a moment on. Each day's return is valued at the inputs in
     force at its end, so raising the hourly cost today does not restate last quarter's ROI, nor
-    the week before in a digest. A row is added whenever a save changes the inputs (Workflow.save).
+    the week before in a digest. A row is added whenever the inputs change
+    (workflows/services/workflows.py, keep_roi_history).
     """
 
     workflow = models.ForeignKey(

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
+
 from workflows.models import RoiInputs, Workflow
 from workflows.models.core import ROI_INPUTS
 from workflows.selectors.tally import FINAL, Tally, percentile, tally_by_day
@@ -62,22 +64,22 @@ def _money(amount: Decimal, count: int) -> str | None:
 
 
 @dataclass(frozen=True)
-class Return:
+class RoiEarned:
     hours_saved: Decimal
     value_usd: Decimal
     inputs: list[RoiInputs]  # those in force during the period, oldest first
 
 
-def _return(workflow: Workflow, days: dict[date, Tally], period: Period) -> Return:
+def roi_earned(workflow: Workflow, days: dict[date, Tally], period: Period) -> RoiEarned:
     """Each day's accepted drafts valued at the ROI inputs in force at the day's end: a change
     of inputs applies from its day on and leaves the return of earlier days as it was."""
-    history = list(workflow.roi_history.all()) or [
-        RoiInputs(
-            workflow=workflow,
-            since=EARLIEST,
-            **{name: getattr(workflow, name) for name in ROI_INPUTS},
-        )
-    ]
+    current = {name: getattr(workflow, name) for name in ROI_INPUTS}
+    history = list(workflow.roi_history.all())
+    if not history or any(getattr(history[-1], n) != v for n, v in current.items()):
+        # Inputs changed where no history was kept (a bulk update, say): they apply from now,
+        # never silently replaced by the last ones recorded.
+        since = timezone.now() if history else EARLIEST
+        history.append(RoiInputs(workflow=workflow, since=since, **current))
     starts = [row.since for row in history]
 
     def in_force(day: date) -> int:
@@ -92,7 +94,7 @@ def _return(workflow: Workflow, days: dict[date, Tally], period: Period) -> Retu
             hours += saved
             value += saved * inputs.loaded_hourly_cost_usd
     first, last = period.start.astimezone(UTC).date(), (period.end - _TICK).astimezone(UTC).date()
-    return Return(hours, value, history[in_force(first) : in_force(last) + 1])
+    return RoiEarned(hours, value, history[in_force(first) : in_force(last) + 1])
 
 
 def workflow_metrics(workflow: Workflow, period: Period) -> dict:
@@ -106,7 +108,7 @@ def workflow_metrics(workflow: Workflow, period: Period) -> dict:
     categorised = sum(total.categories.values())
     cost = total.cost_usd.quantize(Decimal("0.000001"))
     accepted_total = n["approved"] + n["auto_approved"]
-    earned = _return(workflow, days, period)
+    earned = roi_earned(workflow, days, period)
     hours_saved, value = earned.hours_saved, earned.value_usd
     return {
         "workflow": workflow.slug,
