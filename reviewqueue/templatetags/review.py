@@ -88,3 +88,12 @@ def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+_DONE = {"approve": "Approved", "edit": "Edited", "reject": "Rejected", "escalate": "Escalated"}
+
+
+@register.filter
+def done_words(action: str) -> str:
+    """A decision's action as something done: "approve" → "Approved" (lists of past decisions)."""
+    return _DONE.get(action, action)

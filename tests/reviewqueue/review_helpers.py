@@ -35,7 +35,14 @@ def make_drafts(
         }
         submissions.append(ingest.Submission(data, ingest.body_hash(data)))
     outcomes = ingest.receive_drafts(key=key, submissions=submissions)
-    return [o.draft for o in outcomes]
+    drafts = [o.draft for o in outcomes]
+    # A batch shares one arrival time, and claims take the most urgent, then the oldest: with
+    # ties, the order would be the table's. Each draft is made a millisecond younger than the
+    # one before, so "oldest first" holds whatever the heap looks like.
+    for n, draft in enumerate(drafts[1:], start=1):
+        draft.received_at += timedelta(milliseconds=n)
+        Draft.objects.filter(pk=draft.pk).update(received_at=draft.received_at)
+    return drafts
 
 
 def reviewer(username: str, role: str = "senior_adjusters") -> User:

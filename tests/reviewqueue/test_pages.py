@@ -291,6 +291,7 @@ def test_home_lists_your_recent_decisions_also_those_gone_out_of_view(claims):
     assert f'<a href="/drafts/{approved.pk}/">{approved.external_id}</a>' in recent
     assert f'href="/drafts/{escalated.pk}/"' not in recent
     assert "now escalated in claims-escalations, out of your view" in recent
+    assert re.search(r"Approved\s+<a", recent) and "Escalated" in recent  # said as done
     assert 'data-testid="recent-decisions"' not in text(signed_in("controller").get("/"))
 
 
