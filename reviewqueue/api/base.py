@@ -100,8 +100,8 @@ class APIBase(APIView):
     def initial(self, request, *args, **kwargs):
         # A method the endpoint does not offer is a 405 for anyone, before the permissions of
         # its other methods can answer 403 (and log a refusal) for a request that means nothing.
-        method = request.method.lower()
-        if method not in self.http_method_names or not hasattr(self, method):
+        handler = request.method.lower()
+        if handler not in self.http_method_names or not hasattr(self, handler):
             raise exceptions.MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
         # A NUL in a filter would reach PostgreSQL (which cannot store or compare it) or the log.

@@ -262,8 +262,8 @@ class QueueOut(serializers.Serializer):
     )
     waiting = serializers.IntegerField(help_text="Drafts waiting to be claimed.")
     claimable = serializers.IntegerField(
-        help_text="Of those, the ones you may claim: not those awaiting a second approval that "
-        "you gave the first of."
+        help_text="Of those, the ones you may claim: not those you approved or edited before, "
+        "which wait for someone else's approval; 0 where you may only view."
     )
     in_review = serializers.IntegerField()
     oldest_due_at = serializers.DateTimeField(allow_null=True)

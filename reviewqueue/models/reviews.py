@@ -45,6 +45,9 @@ class Decision(models.Model):
         REJECT = "reject"
         ESCALATE = "escalate"
 
+    # The actions that count as someone's approval of a draft (an edit approves the new text).
+    APPROVALS = (Action.APPROVE, Action.EDIT)
+
     draft = models.ForeignKey(
         "reviewqueue.Draft", on_delete=models.CASCADE, related_name="decisions"
     )

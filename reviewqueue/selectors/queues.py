@@ -22,9 +22,9 @@ def queue_overview(user: AbstractBaseUser) -> list[Queue]:
     live = Q(drafts__status=Draft.Status.IN_REVIEW, drafts__lease_expires_at__gt=now)
     # What a claim skips for this person (services/leases.py, _lock_first): drafts they gave
     # the first approval of, or approved or edited in any round; they wait for someone else.
-    approved_before = Decision.objects.filter(
-        reviewer=user, action__in=[Decision.Action.APPROVE, Decision.Action.EDIT]
-    ).values("draft_id")
+    approved_before = Decision.objects.filter(reviewer=user, action__in=Decision.APPROVALS).values(
+        "draft_id"
+    )
     theirs = _waiting & (Q(drafts__first_approver=user) | Q(drafts__id__in=approved_before))
     reviewable = set(queues_for(user, REVIEW).values_list("pk", flat=True))
     queues = list(

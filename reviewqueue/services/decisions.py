@@ -24,7 +24,7 @@ from workflows.models import ErrorCategory
 from workflows.services import automation
 
 Action = Decision.Action
-APPROVALS = {Action.APPROVE, Action.EDIT}
+APPROVALS = set(Decision.APPROVALS)
 NEEDS_CATEGORY = {Action.EDIT, Action.REJECT}
 
 

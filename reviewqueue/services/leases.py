@@ -138,7 +138,7 @@ def _lock_first(
     approved_before = Decision.objects.filter(
         draft=OuterRef("pk"),
         reviewer=user,
-        action__in=[Decision.Action.APPROVE, Decision.Action.EDIT],
+        action__in=Decision.APPROVALS,
     )
     waiting = Draft.objects.filter(queue=queue, status__in=Draft.CLAIMABLE_STATUSES)
     if prefer is not None:

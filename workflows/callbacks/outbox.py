@@ -53,11 +53,16 @@ CONNECT_TRIES = 3
 SWEEP_BUDGET_SECONDS = 20
 
 
+def address_of(draft: Draft) -> str:
+    """Where a draft's callbacks go now: its own URL, else its workflow's default ("" if none)."""
+    return draft.callback_url or draft.workflow.default_callback_url
+
+
 def enqueue(
     draft: Draft, event_type: str, decision: Decision | None = None
 ) -> CallbackDelivery | None:
     """Write the outcome's callback to the outbox (inside the caller's transaction)."""
-    url = draft.callback_url or draft.workflow.default_callback_url
+    url = address_of(draft)
     if not url:
         return None
     now = timezone.now()
@@ -346,7 +351,7 @@ def resend(*, delivery: CallbackDelivery, actor: Actor) -> CallbackDelivery:
     with transaction.atomic():
         delivery = (
             CallbackDelivery.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("draft", "workflow")
+            .select_related("draft__workflow", "workflow")
             .get(pk=delivery.pk)
         )
         if delivery.draft.purged_at is not None:
@@ -357,9 +362,7 @@ def resend(*, delivery: CallbackDelivery, actor: Actor) -> CallbackDelivery:
         # To the address the draft's callbacks go to now: an owner who corrected the workflow's
         # default after a failure sends the event to the corrected one.
         previous_url = delivery.url
-        delivery.url = (
-            delivery.draft.callback_url or delivery.workflow.default_callback_url or previous_url
-        )
+        delivery.url = address_of(delivery.draft) or previous_url
         # The owner sends to this URL again on purpose: it is no longer treated as gone.
         GoneEndpoint.objects.filter(workflow_id=delivery.workflow_id, url=delivery.url).delete()
         delivery.status = CallbackDelivery.Status.PENDING
