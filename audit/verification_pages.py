@@ -18,9 +18,9 @@ from audit.models import VerificationRun
 from audit.sealing import head
 from audit.selectors import verifications
 from audit.web import auditor_required, log_context
+from reviewqueue import text
 from reviewqueue.web.navigation import post_only
 from reviewqueue.web.security import content_security_policy
-from workflows.templatetags.owner import seconds_words
 
 RECENT = 50
 
@@ -87,7 +87,7 @@ def describe(run: VerificationRun) -> dict:
         and timezone.now() - run.requested_at > verification_runs.UNCLAIMED_AFTER * 2,
         "total": head().position if run.status != VerificationRun.Status.FINISHED else None,
         # timesince would say "0 minutes" of the few seconds a small log takes.
-        "took": seconds_words((run.finished_at - run.started_at).total_seconds())
+        "took": text.seconds_in_words((run.finished_at - run.started_at).total_seconds())
         if run.finished_at and run.started_at
         else None,
     }

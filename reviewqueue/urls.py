@@ -14,15 +14,17 @@ SAFE = ["get", "head"]
 urlpatterns = [
     path("", inbox.home, name="home"),
     path("queues/<slug:slug>/claim/", inbox.claim, name="queue-claim"),
-    path("drafts/<uuid:draft_id>/", review.review, name="draft"),
-    path("drafts/<uuid:draft_id>/decide/", review.decide, name="draft-decide"),
-    path("drafts/<uuid:draft_id>/release/", review.release, name="draft-release"),
-    path("drafts/<uuid:draft_id>/renew/", review.renew, name="draft-renew"),
-    path("drafts/<uuid:draft_id>/sources/flag/", review.flag_source, name="draft-flag-source"),
-    path("drafts/<uuid:draft_id>/golden/", review.mark_golden, name="draft-golden"),
+    path("drafts/<draft_id:draft_id>/", review.review, name="draft"),
+    path("drafts/<draft_id:draft_id>/decide/", review.decide, name="draft-decide"),
+    path("drafts/<draft_id:draft_id>/release/", review.release, name="draft-release"),
+    path("drafts/<draft_id:draft_id>/renew/", review.renew, name="draft-renew"),
+    path("drafts/<draft_id:draft_id>/sources/flag/", review.flag_source, name="draft-flag-source"),
+    path("drafts/<draft_id:draft_id>/golden/", review.mark_golden, name="draft-golden"),
     path("workflows/<slug:slug>/", owner.dashboard, name="owner-dashboard"),
     path("workflows/<slug:slug>/automation/", owner.switch_automation, name="owner-automation"),
-    path("workflows/<slug:slug>/drafts/<uuid:draft_id>/", owner.decided_draft, name="owner-draft"),
+    path(
+        "workflows/<slug:slug>/drafts/<draft_id:draft_id>/", owner.decided_draft, name="owner-draft"
+    ),
     path(
         "workflows/<slug:slug>/callbacks/<str:delivery_id>/resend/",
         owner.resend_callback,

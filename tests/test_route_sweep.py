@@ -25,15 +25,15 @@ PUBLIC = {
 PROTECTED = {
     "",
     "queues/<slug:slug>/claim/",
-    "drafts/<uuid:draft_id>/",
-    "drafts/<uuid:draft_id>/decide/",
-    "drafts/<uuid:draft_id>/release/",
-    "drafts/<uuid:draft_id>/renew/",
-    "drafts/<uuid:draft_id>/sources/flag/",
-    "drafts/<uuid:draft_id>/golden/",
+    "drafts/<draft_id:draft_id>/",
+    "drafts/<draft_id:draft_id>/decide/",
+    "drafts/<draft_id:draft_id>/release/",
+    "drafts/<draft_id:draft_id>/renew/",
+    "drafts/<draft_id:draft_id>/sources/flag/",
+    "drafts/<draft_id:draft_id>/golden/",
     "workflows/<slug:slug>/",
     "workflows/<slug:slug>/automation/",
-    "workflows/<slug:slug>/drafts/<uuid:draft_id>/",
+    "workflows/<slug:slug>/drafts/<draft_id:draft_id>/",
     "workflows/<slug:slug>/callbacks/<str:delivery_id>/resend/",
     "audit/",
     "audit/<int:entry_id>/",
@@ -42,12 +42,12 @@ PROTECTED = {
     "audit/verifications/<int:run_id>/",
     "api/v1/drafts",
     "api/v1/drafts/batch",
-    "api/v1/drafts/<uuid:draft_id>",
-    "api/v1/drafts/<uuid:draft_id>/lease",
-    "api/v1/drafts/<uuid:draft_id>/release",
-    "api/v1/drafts/<uuid:draft_id>/decisions",
-    "api/v1/drafts/<uuid:draft_id>/sources/<path:source_id>/flags",
-    "api/v1/drafts/<uuid:draft_id>/golden",
+    "api/v1/drafts/<draft_id:draft_id>",
+    "api/v1/drafts/<draft_id:draft_id>/lease",
+    "api/v1/drafts/<draft_id:draft_id>/release",
+    "api/v1/drafts/<draft_id:draft_id>/decisions",
+    "api/v1/drafts/<draft_id:draft_id>/sources/<path:source_id>/flags",
+    "api/v1/drafts/<draft_id:draft_id>/golden",
     "api/v1/queues",
     "api/v1/queues/<slug:slug>/claim",
     "api/v1/audit/entries",
@@ -65,7 +65,7 @@ PROTECTED = {
     "metrics",  # Prometheus: loopback, staff or the metrics token only
 }
 SAMPLES = {
-    "uuid": str(uuid.uuid4()),
+    "draft_id": str(uuid.uuid4()),
     "slug": "claims-intake-summary",
     "int": "1",
     "str": "x",
@@ -140,7 +140,7 @@ def test_a_method_an_api_route_does_not_offer_is_a_405_for_anyone(demo, method, 
     for route, path in routes():
         if not route.startswith("api/v1/"):
             continue
-        if method == "delete" and route == "api/v1/drafts/<uuid:draft_id>":
+        if method == "delete" and route == "api/v1/drafts/<draft_id:draft_id>":
             continue  # the producer's withdrawal: a method this route does offer
         answered[f"{method.upper()} {path}"] = getattr(client, method)(path).status_code
     assert set(answered.values()) == {405}, answered

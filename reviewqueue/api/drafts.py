@@ -82,9 +82,7 @@ class DraftCollection(APIBase):
         raw = request.data
         incoming = DraftIn(data=raw)
         incoming.is_valid(raise_exception=True)
-        [outcome] = _receive(
-            request, [ingest.Submission(incoming.validated_data, ingest.body_hash(raw))]
-        )
+        [outcome] = _receive(request, [ingest.Submission.of(incoming.validated_data, raw)])
         if outcome.result in _STATUS:
             return Response(DraftOut(outcome.draft).data, status=_STATUS[outcome.result])
         code, message = outcome.result, _REFUSALS[outcome.result][1]
@@ -145,9 +143,7 @@ class DraftBatch(APIBase):
             if not isinstance(external_id, str):
                 external_id = None
             if incoming.is_valid():
-                submissions.append(
-                    ingest.Submission(incoming.validated_data, ingest.body_hash(item))
-                )
+                submissions.append(ingest.Submission.of(incoming.validated_data, item))
                 positions.append(index)
             else:
                 fields = flatten_field_errors(incoming.errors)

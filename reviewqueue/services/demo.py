@@ -257,9 +257,7 @@ def _sample_drafts(claims: Workflow, finance: Workflow, say: Callable[[str], Non
         with transaction.atomic():
             outcomes = ingest.receive_drafts(
                 key=key,
-                submissions=[
-                    ingest.Submission(_validated(item), ingest.body_hash(item)) for item in items
-                ],
+                submissions=[ingest.Submission.of(_validated(item), item) for item in items],
             )
         created += sum(o.result == ingest.CREATED for o in outcomes)
     say(f"  {created} sample drafts")

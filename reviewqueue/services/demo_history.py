@@ -52,10 +52,7 @@ def seed_history(say: Callable[[str], None] = lambda _: None) -> None:
         with transaction.atomic():
             ingest.receive_drafts(
                 key=demo._demo_key(workflow),
-                submissions=[
-                    ingest.Submission(demo._validated(item), ingest.body_hash(item))
-                    for item in items
-                ],
+                submissions=[ingest.Submission.of(demo._validated(item), item) for item in items],
             )
         decided += _review(
             Queue.objects.get(slug=queue), User.objects.get(username=reviewer), outcomes, rng

@@ -45,7 +45,17 @@ class IngestRefused(Exception):
 @dataclass(frozen=True)
 class Submission:
     data: dict[str, Any]  # validated fields of one draft
-    body_hash: str  # of the draft exactly as the producer sent it
+    body_hash: str  # of the draft as the producer sent it (see body_hash)
+    # Drafts stored before numbers were normalised carry the hash of the numbers as written,
+    # so that a literal replay of one of those still matches.
+    literal_hash: str = ""
+
+    @classmethod
+    def of(cls, data: dict[str, Any], raw: Any) -> Submission:
+        return cls(data, body_hash(raw), _hash(raw))
+
+    def same_body_as(self, draft: Draft) -> bool:
+        return draft.body_hash in (self.body_hash, self.literal_hash)
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,23 @@ class Outcome:
 
 
 def body_hash(item: Any) -> str:
-    """Hash of a parsed JSON body that ignores key order and whitespace."""
+    """Hash of a parsed JSON body that ignores key order, whitespace and how numbers are
+    written: 1, 1.0 and 1e0 are one number in JSON, and a producer's retry through another
+    JSON library must not read as a different body."""
+    return _hash(_one_spelling(item))
+
+
+def _one_spelling(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+        return int(value)  # -0.0 too
+    if isinstance(value, dict):
+        return {k: _one_spelling(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_one_spelling(v) for v in value]
+    return value
+
+
+def _hash(item: Any) -> str:
     canonical = json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -134,7 +160,7 @@ def _receive_once(
         external_id = submission.data["external_id"]
         earlier = stored.get(external_id)
         if earlier is not None:
-            same = earlier.body_hash == submission.body_hash
+            same = submission.same_body_as(earlier)
             outcomes[index] = Outcome(REPLAYED if same else CONFLICT, earlier)
         elif external_id in first_in_batch:
             continue  # resolved against the first occurrence once it is stored
@@ -171,7 +197,7 @@ def _receive_once(
             if first.draft is None:
                 outcomes[index] = first
             else:
-                same = first.draft.body_hash == submission.body_hash
+                same = submission.same_body_as(first.draft)
                 outcomes[index] = Outcome(REPLAYED if same else CONFLICT, first.draft)
     return [o for o in outcomes if o is not None]
 

@@ -7,6 +7,7 @@ decided draft as a golden case.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -57,7 +58,11 @@ def _last_escalation(history: list[DecisionChanges]) -> Decision | None:
 
 
 def _review_page(
-    request: HttpRequest, draft: Draft, form: DecisionForm | None = None, status: int = 200
+    request: HttpRequest,
+    draft: Draft,
+    form: DecisionForm | None = None,
+    status: int = 200,
+    flag_typed: Mapping[str, str] | None = None,
 ) -> HttpResponse:
     holds_lease = draft.lease_is_live_for(request.user.pk, clock.now())
     if form is None and holds_lease:
@@ -83,15 +88,18 @@ def _review_page(
         # Why the draft is here, in the words of the reviewer who sent it up, at the top.
         "escalated_by": None if draft.is_final else _last_escalation(history),
         "history": history,
-        "sources": _sources_with_flags(draft, request.user),
+        "sources": _sources_with_flags(draft, request.user, flag_typed or {}),
         "flag_reasons": SourceFlag.Reason.values,
         "form": form,
     }
     return render(request, "review/draft.html", context, status=status)
 
 
-def _sources_with_flags(draft: Draft, user: AbstractBaseUser) -> list[dict[str, Any]]:
-    """Each cited source with its flags: how many per reason, and the person's own flag."""
+def _sources_with_flags(
+    draft: Draft, user: AbstractBaseUser, flag_typed: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """Each cited source with its flags: how many per reason, the person's own flag, and what
+    they had chosen and written in a flag that was refused (given back to correct)."""
     flags = list(draft.source_flags.only("source_id", "reason", "flagged_by_id"))
     rows = []
     for source in draft.sources:
@@ -108,6 +116,7 @@ def _sources_with_flags(draft: Draft, user: AbstractBaseUser) -> list[dict[str, 
                     if counts[reason]
                 ],
                 "my_flag": next((f for f in on_source if f.flagged_by_id == user.pk), None),
+                "typed": flag_typed if flag_typed.get("source_id") == source_id else {},
             }
         )
     return rows
@@ -248,19 +257,20 @@ def flag_source(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         draft = _draft_for_review(request, draft_id)
     except ReviewRefused as exc:
         return refused(request, exc)
-    form = SourceFlagForm(_flag_fields(request.POST, draft))
+    fields = _flag_fields(request.POST, draft)
+    form = SourceFlagForm(fields)
     if "flag_source" in request.POST:
         _put_aside_typed_decision(request, draft)
     if not form.is_valid():
         messages.error(request, _flag_problem(form))
-        return _review_page(request, draft, status=400)
+        return _review_page(request, draft, status=400, flag_typed=fields)
     try:
         flag = feedback.flag_source(user=request.user, draft_id=draft.pk, **form.cleaned_data)
     except Draft.DoesNotExist as missing:  # the view right was revoked a moment ago
         raise Http404(NOT_FOUND) from missing
     except Invalid as exc:
         messages.error(request, exc.message)
-        return _review_page(request, draft, status=400)
+        return _review_page(request, draft, status=400, flag_typed=fields)
     except ReviewRefused as exc:
         return refused(request, exc, draft=draft)
     messages.success(request, f"Flagged “{_source_name(draft, flag.source_id)}” as {flag.reason}.")

@@ -33,7 +33,7 @@ def make_drafts(
             "confidence": 0.9,
             **fields,
         }
-        submissions.append(ingest.Submission(data, ingest.body_hash(data)))
+        submissions.append(ingest.Submission.of(data, data))
     outcomes = ingest.receive_drafts(key=key, submissions=submissions)
     drafts = [o.draft for o in outcomes]
     # A batch shares one arrival time, and claims take the most urgent, then the oldest: with

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -11,6 +12,7 @@ from rest_framework.test import APIClient
 from audit.actors import Actor
 from audit.models import AuditEntry
 from reviewqueue.models import Draft
+from reviewqueue.services import ingest
 from tests.conftest import person_client, producer_client
 from tests.reviewqueue.helpers import draft_body, error_code, field_codes, post_json
 from workflows.services.keys import revoke_producer_key
@@ -80,6 +82,32 @@ def test_replaying_the_same_body_returns_the_same_draft_and_writes_nothing(claim
     assert again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
     assert (Draft.objects.count(), AuditEntry.objects.count()) == (drafts, entries)
+
+
+def test_a_number_written_another_way_is_the_same_body(claims_producer):
+    # A retry through another JSON library may write 1 as 1.0 or 100 as 1e2: one value in JSON.
+    body = draft_body(confidence=1, metadata={"claim_amount": 100, "ratio": 0.5})
+    first = post_json(claims_producer, DRAFTS, body)
+    raw = json.dumps(body).replace('"confidence": 1', '"confidence": 1.0')
+    raw = raw.replace('"claim_amount": 100', '"claim_amount": 1e2').replace("0.5", "0.50")
+
+    again = post_json(claims_producer, DRAFTS, raw)
+
+    assert again.status_code == 200, again.json()
+    assert again.json()["id"] == first.json()["id"]
+    assert Draft.objects.filter(external_id=body["external_id"]).count() == 1
+    changed = post_json(claims_producer, DRAFTS, {**body, "confidence": 0.99})
+    assert changed.status_code == 409
+
+
+def test_a_draft_stored_with_the_earlier_hash_still_replays(claims_producer):
+    # Drafts stored before numbers were normalised carry the hash of the body as written.
+    body = draft_body(confidence=1.0)
+    first = post_json(claims_producer, DRAFTS, body)
+    Draft.objects.filter(pk=first.json()["id"]).update(body_hash=ingest._hash(body))
+
+    assert post_json(claims_producer, DRAFTS, body).status_code == 200
+    assert post_json(claims_producer, DRAFTS, {**body, "content": "Other."}).status_code == 409
 
 
 def test_same_external_id_with_a_different_body_is_a_conflict(claims_producer):
@@ -152,6 +180,14 @@ def test_producer_reads_its_own_draft(claims_producer):
     assert response.status_code == 200
     assert response.json()["external_id"] == created["external_id"]
     assert response.json()["sources"][0]["id"] == "policy-12"
+
+
+def test_a_draft_id_in_upper_case_finds_the_same_draft(claims_producer):
+    # RFC 9562: UUIDs are read in either case; SQL Server and .NET write them in upper case.
+    created = post_json(claims_producer, DRAFTS, draft_body()).json()
+    response = claims_producer.get(f"{DRAFTS}/{created['id'].upper()}")
+    assert response.status_code == 200
+    assert response.json()["id"] == created["id"]
 
 
 def test_another_workflows_key_gets_404_exactly_like_a_missing_id(

@@ -318,6 +318,13 @@ def test_claim_next_leases_the_draft_and_opens_its_review_page(claims):
     assert "Renew lease" in text(page) and "Release" in text(page)
 
 
+def test_the_review_page_opens_from_an_id_written_in_upper_case(claims):
+    [draft] = make_drafts(claims, 1, title="Claim 2 summary")
+    page = signed_in("adjuster").get(f"/drafts/{str(draft.pk).upper()}/")
+    assert page.status_code == 200
+    assert "Claim 2 summary" in text(page)
+
+
 def test_claiming_an_empty_queue_goes_back_to_the_inbox_with_a_message():
     response = signed_in("adjuster").post("/queues/claims-standard/claim/", follow=True)
     assert response.redirect_chain == [("/", 302)]

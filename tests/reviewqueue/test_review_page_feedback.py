@@ -291,3 +291,28 @@ def test_a_flag_without_a_reason_is_not_stored_and_the_typed_decision_stays(draf
     assert "Choose stale or wrong under “Flag as”, then flag the source again." in text(response)
     assert "My rewrite so far." in text(response)
     assert not SourceFlag.objects.filter(draft=draft).exists()
+
+
+def test_a_refused_flag_gives_back_its_note_beside_the_lease_holders_form(draft):
+    adjuster = signed_in("adjuster")
+    assert adjuster.post("/queues/claims-standard/claim/").url == f"/drafts/{draft.pk}/"
+    response = adjuster.post(
+        f"/drafts/{draft.pk}/sources/flag/",
+        {"flag_source": "1", "flag_reason_1": "", "flag_comment_1": "Report is from 2019."},
+    )
+    assert response.status_code == 400
+    page = text(response)
+    # Beside the second source, where it was written; not beside the first.
+    first, second = page.split('data-testid="source"')[1:3]
+    assert ">Report is from 2019.</textarea>" in second
+    assert "Report is from 2019." not in first
+
+
+def test_a_refused_flag_gives_back_its_reason_and_note_to_a_reviewer_without_a_lease(draft):
+    response = flag(signed_in("adjuster"), draft.pk, reason="stale", comment="y" * 2001)
+    assert response.status_code == 400
+    page = text(response)
+    first = page.split('data-testid="source"')[1]
+    assert f'value="{"y" * 2001}"' in first
+    assert '<option value="stale" selected>stale</option>' in first
+    assert not SourceFlag.objects.filter(draft=draft).exists()

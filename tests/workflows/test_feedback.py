@@ -45,6 +45,20 @@ def review(draft, who: str, action: str, **body):
     assert response.status_code == 201, response.content
 
 
+def test_escalation_reasons_that_differ_only_in_case_spacing_or_a_full_stop_count_as_one(fresh):
+    drafts = make_drafts(fresh, 4, consequence="low")
+    typed = ["Coverage unclear.", "coverage  unclear", "Coverage unclear", "Photos missing"]
+    for draft, reason in zip(drafts, typed, strict=True):
+        review(draft, "adjuster", "escalate", reason=reason)
+
+    m = person_client("claims_owner").get(METRICS).json()
+
+    assert m["escalation_reasons"] == [
+        {"reason": "Coverage unclear", "count": 3},
+        {"reason": "Photos missing", "count": 1},
+    ]
+
+
 def test_metrics_match_a_hand_checked_week(fresh):
     # Ten drafts at US$ 0.01 each, all in claims-standard, sources on eight of them.
     drafts = make_drafts(

@@ -9,6 +9,7 @@ day of events, however many decisions the month had.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -130,7 +131,9 @@ def workflow_metrics(workflow: Workflow, period: Period) -> dict:
         ],
         "escalation_reasons": [
             {"reason": reason, "count": count}
-            for reason, count in sorted(total.reasons.items(), key=lambda r: (-r[1], r[0]))[:10]
+            for reason, count in sorted(
+                same_reasons_together(total.reasons).items(), key=lambda r: (-r[1], r[0])
+            )[:10]
         ],
         "auto_approved": n["auto_approved"],
         "qa_samples": {
@@ -200,3 +203,19 @@ def _series(days: dict[date, Tally], bucket: str) -> list[dict]:
         )
         key += step
     return series
+
+
+def same_reasons_together(reasons: Counter) -> Counter:
+    """Escalation reasons counted together when they differ only in case, spacing or a closing
+    full stop (reviewers type them freely: "Coverage unclear." and "coverage  unclear" are one
+    reason), each shown as most reviewers wrote it."""
+    groups: dict[str, Counter] = {}
+    for reason, count in reasons.items():
+        key = " ".join(reason.split()).rstrip(".!").casefold()
+        groups.setdefault(key, Counter())[reason] += count
+    return Counter(
+        {
+            " ".join(min(spellings, key=lambda s: (-spellings[s], s)).split()): spellings.total()
+            for spellings in groups.values()
+        }
+    )

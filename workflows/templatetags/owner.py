@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from reviewqueue import text
 from workflows.callbacks import urls
 
 register = template.Library()
@@ -25,20 +26,7 @@ def bar_width(rate: float | None) -> str:
 
 @register.filter
 def seconds_words(seconds: float | None) -> str:
-    """412.5 → '6 min 53 s', 7500 → '2 h 5 min'; None → '—'."""
-    if seconds is None:
-        return "—"
-    whole = round(float(seconds))
-    if whole < 60:
-        return f"{float(seconds):.1f} s" if seconds < 10 else f"{whole} s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    return text.seconds_in_words(seconds)
 
 
 @register.filter
