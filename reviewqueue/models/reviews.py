@@ -2,7 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class Lease(models.Model):
@@ -59,6 +59,15 @@ class Decision(models.Model):
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # An approval given while the draft had a first approval: whose approval it pairs with.
+    first_approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For a second approval (or an edit in the second round): who gave the first.",
+    )
     action = models.CharField(max_length=16, choices=Action.choices)
     # True for the decision that finished the draft (approved, edited or rejected).
     is_final = models.BooleanField(default=False)
@@ -80,11 +89,11 @@ class Decision(models.Model):
             models.UniqueConstraint(
                 fields=["draft"], condition=Q(is_final=True), name="one_final_decision_per_draft"
             ),
-            # ... and a person approving (or editing toward approval) the same draft twice.
-            models.UniqueConstraint(
-                fields=["draft", "reviewer"],
-                condition=Q(action__in=["approve", "edit"]),
-                name="one_approval_per_person_per_draft",
+            # ... and a second approval by the person who gave the first: the text a draft is
+            # finished with always carries the approvals of two different people.
+            models.CheckConstraint(
+                condition=Q(first_approver__isnull=True) | ~Q(first_approver=F("reviewer")),
+                name="second_approver_is_not_the_first",
             ),
         ]
 

@@ -20,12 +20,9 @@ def queue_overview(user: AbstractBaseUser) -> list[Queue]:
     expired = Q(drafts__status=Draft.Status.IN_REVIEW, drafts__lease_expires_at__lte=now)
     _waiting = Q(drafts__status__in=Draft.CLAIMABLE_STATUSES) | expired
     live = Q(drafts__status=Draft.Status.IN_REVIEW, drafts__lease_expires_at__gt=now)
-    # What a claim skips for this person (services/leases.py, _lock_first): drafts they gave
-    # the first approval of, or approved or edited in any round; they wait for someone else.
-    approved_before = Decision.objects.filter(reviewer=user, action__in=Decision.APPROVALS).values(
-        "draft_id"
-    )
-    theirs = _waiting & (Q(drafts__first_approver=user) | Q(drafts__id__in=approved_before))
+    # What a claim skips for this person (services/leases.py, _lock_first): drafts whose text
+    # as it stands they approved first; those wait for someone else.
+    theirs = _waiting & Q(drafts__first_approver=user)
     reviewable = set(queues_for(user, REVIEW).values_list("pk", flat=True))
     queues = list(
         queues_for(user, VIEW)

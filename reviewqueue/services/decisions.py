@@ -48,13 +48,16 @@ def decide(
         # Checked again under the lock: a revocation since the claim wins.
         if not may(user, REVIEW, draft.review_queue):
             raise NotAllowed("permission_denied", "You may no longer review this queue.")
-        if action in APPROVALS and has_approved(draft, user):
+        if action in APPROVALS and draft.first_approver_id == user.pk:
             raise NotAllowed(
                 "same_approver",
-                "You already approved this draft; the next approval must come from someone else.",
+                "You gave the text as it stands its first approval; the second must come from "
+                "someone else.",
             )
         if action in APPROVALS and draft.first_approver_id is not None:
             _void_unqualified_first_approval(draft)
+        # Read before _apply: an edit makes its author the first approver of the new text.
+        pairs_with = draft.first_approver_id if action in APPROVALS else None
         category = _category(draft, action, error_category)
         queue_before, status_before = draft.review_queue, draft.status_before_lease
         lease_started_at = draft.lease_started_at or now
@@ -75,6 +78,7 @@ def decide(
             queue=queue_before,
             workflow_id=draft.workflow_id,
             reviewer=user,
+            first_approver_id=pairs_with,
             action=action,
             is_final=is_final,
             content=text_after,
@@ -122,15 +126,6 @@ def decide(
                 **entry,
             )
     return decision
-
-
-def has_approved(draft: Draft, user: User) -> bool:
-    # Each person approves (or edits) a draft at most once, across escalations and rounds; the
-    # database refuses a second one too (Decision's one_approval_per_person_per_draft).
-    return (
-        draft.first_approver_id == user.pk
-        or draft.decisions.filter(reviewer=user, action__in=APPROVALS).exists()
-    )
 
 
 def _void_unqualified_first_approval(draft: Draft) -> None:

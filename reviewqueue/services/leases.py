@@ -22,7 +22,7 @@ from audit import events
 from audit.actors import Actor
 from audit.services import record
 from reviewqueue import clock
-from reviewqueue.models import Decision, Draft, Lease, Queue
+from reviewqueue.models import Draft, Lease, Queue
 from reviewqueue.services.errors import Conflict, NotAllowed
 
 REAP_BATCH = 500
@@ -133,13 +133,6 @@ def _lock_next_candidate(queue: Queue, user: User, now: datetime) -> Draft | Non
 def _lock_first(
     queue: Queue, user: User, now: datetime, prefer: Q | Combinable | None = None
 ) -> Draft | None:
-    # Never offer a draft to someone who already approved or edited it (in any round or queue):
-    # it waits for another person's approval, which they cannot give.
-    approved_before = Decision.objects.filter(
-        draft=OuterRef("pk"),
-        reviewer=user,
-        action__in=Decision.APPROVALS,
-    )
     waiting = Draft.objects.filter(queue=queue, status__in=Draft.CLAIMABLE_STATUSES)
     if prefer is not None:
         waiting = waiting.filter(prefer)
@@ -148,12 +141,11 @@ def _lock_first(
     )
     picks = []
     for candidates in (waiting, expired):
-        # SKIP LOCKED: a row another claimer has locked is theirs; take the next one. Two
-        # excludes, not one OR: NOT EXISTS alone becomes an anti-join probed per candidate, not
-        # a hash of every approval the person ever gave.
+        # SKIP LOCKED: a row another claimer has locked is theirs; take the next one. Never
+        # offer a draft to its first approver: it waits for someone else's approval, which
+        # they cannot give.
         pick = (
             candidates.exclude(first_approver=user)
-            .exclude(Exists(approved_before))
             .order_by("due_at", "received_at")
             .select_for_update(skip_locked=True, of=("self",), no_key=True)
             .select_related("policy")

@@ -81,9 +81,6 @@ def _review_page(
         "draft": draft,
         "holds_lease": holds_lease,
         "may_review": may_review,
-        "approved_before": draft.approvals_needed == 2
-        and not draft.is_final
-        and decisions.has_approved(draft, request.user),
         "may_mark_golden": may_review and draft.status in Draft.DECIDED_BY_A_PERSON,
         # Why the draft is here, in the words of the reviewer who sent it up, at the top.
         "escalated_by": None if draft.is_final else _last_escalation(history),

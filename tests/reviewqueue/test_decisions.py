@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.models import AuditEntry
@@ -375,18 +376,32 @@ class TestTwoPersonApproval:
         assert edited.json()["draft_status"] == "awaiting_second_approval"
         critical.refresh_from_db()
         assert critical.first_approver.username == "senior_adjuster2"
-        # Whoever approved before approves no draft twice, so it is not offered to them again
-        # (it would be a dead end: they could only be refused), and their page says why.
-        assert first.post("/api/v1/queues/claims-critical/claim").status_code == 204
+        # The editor cannot approve their own text; the first approver, who approved the old
+        # text only, is a second pair of eyes on the new one (with the demo's two senior
+        # adjusters, nobody else could finish it).
+        assert second.post("/api/v1/queues/claims-critical/claim").status_code == 204
         page = signed_in("senior_adjuster").get(f"/drafts/{critical.pk}/").content.decode()
-        assert "You approved this draft in an earlier round" in page
-        assert "yours would be the second" not in page
-        reviewer("senior_adjuster3")
-        third = person_client("senior_adjuster3")
-        claim(third, "claims-critical")
-        done = post_decision(third, critical.pk, action="approve")
+        assert "yours would be the second" in page
+        queues = {q["slug"]: q for q in first.get("/api/v1/queues").json()["results"]}
+        assert queues["claims-critical"]["claimable"] == 1
+        assert claim(first, "claims-critical") == str(critical.pk)
+        done = post_decision(first, critical.pk, action="approve")
         assert done.json()["draft_status"] == "edited"
         assert Draft.objects.get(pk=critical.pk).current_content == "Second's text."
+        final = Decision.objects.get(draft=critical, is_final=True)
+        assert (final.reviewer.username, final.first_approver.username) == (
+            "senior_adjuster",
+            "senior_adjuster2",
+        )
+
+    def test_the_database_refuses_a_second_approval_paired_with_its_own_reviewer(self, critical):
+        first = person_client("senior_adjuster")
+        claim(first, "claims-critical")
+        post_decision(first, critical.pk, action="approve")
+        approval = Decision.objects.get(draft=critical)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Decision.objects.filter(pk=approval.pk).update(first_approver=approval.reviewer)
+        assert Decision.objects.get(pk=approval.pk).first_approver is None
 
     def test_the_first_approver_after_an_sla_escalation_gets_403_not_an_error(self, critical):
         from reviewqueue.services.sla import escalate_overdue
