@@ -60,7 +60,14 @@ class DecisionForm(forms.Form):
         ]
         if escalation is not None:
             actions.append((Action.ESCALATE, f"Escalate to {escalation.slug}"))
+        else:
+            del self.fields["reason"]  # nowhere to escalate to: nothing to give a reason for
         self.fields["action"].choices = actions
+        for field in self.fields.values():
+            # A browser cuts pasted text at maxlength without a word, and the decision would
+            # then carry text the reviewer never saw cut; the limit is checked here instead,
+            # and the form comes back with all of the text and what to shorten.
+            field.widget.attrs.pop("maxlength", None)
         categories = ErrorCategory.objects.filter(workflow_id=draft.workflow_id, is_active=True)
         self.fields["error_category"].choices = [("", "—")] + [
             (category.slug, category.label) for category in categories
@@ -77,7 +84,7 @@ class DecisionForm(forms.Form):
         text is refused rather than the changes quietly dropped.
         """
         data = self.cleaned_data
-        action, text, reason = data["action"], data["content"], data["reason"]
+        action, text, reason = data["action"], data["content"], data.get("reason", "")
         changed = bool(text) and text != unify_line_ends(self.draft.current_content)
         return {
             "action": action,

@@ -5,9 +5,11 @@ said plainly."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from reviewqueue.models import Draft
+from reviewqueue.models import Draft, Queue
+from reviewqueue.services import decisions, leases
 from tests.browser.helpers import sign_in
 from tests.reviewqueue.review_helpers import make_drafts
 
@@ -95,4 +97,31 @@ def test_the_two_person_state_is_said_plainly(page, claims, problems):
     page.goto(f"/drafts/{draft.pk}/")
     expect(page.get_by_test_id("awaiting-others")).to_contain_text("You gave the first approval")
     expect(page.get_by_test_id("approvals")).to_have_text("1 of 2 (first: senior_adjuster)")
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}])
+def test_what_reviewers_typed_keeps_its_lines_and_wraps_a_long_link(
+    page, claims, problems, viewport
+):
+    Draft.objects.update(status="approved")
+    [draft] = make_drafts(claims, 1)
+    adjuster = User.objects.get(username="adjuster")
+    leases.claim_next(queue=Queue.objects.get(slug="claims-standard"), user=adjuster)
+    link = "https://claims.example.com/notes/" + "WaterDamageAssessment" * 15
+    decisions.decide(
+        draft_id=draft.pk,
+        user=adjuster,
+        action="escalate",
+        reason=f"See {link}",
+        comment="Checked:\n- the photos\n- the policy wording",
+    )
+    page.set_viewport_size(viewport)
+    sign_in(page, "senior_adjuster")
+    page.goto(f"/drafts/{draft.pk}/")
+    comment = page.locator("p.said", has_text="Comment:")
+    expect(comment).to_have_text("Comment: Checked:\n- the photos\n- the policy wording")
+    assert page.evaluate("e => e.innerText", comment.element_handle()).count("\n") == 2
+    page.screenshot(path=f"/tmp/rq-said-{viewport['width']}.png", full_page=True)
+    assert page_width(page) <= viewport["width"]
     assert not problems, problems

@@ -473,6 +473,31 @@ def test_text_that_is_too_long_gets_one_message_saying_so(claims, form, field, s
     assert len(errors) == 1 and says in errors[0] and not_said not in text(response)
 
 
+def test_text_over_the_limit_is_not_cut_by_the_browser_but_given_back_whole(claims):
+    # A browser cuts pasted text at a maxlength without a word; the page sets none, and the
+    # form comes back with every character and what to shorten.
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    assert "maxlength" not in text(adjuster.get(f"/drafts/{draft.pk}/"))
+    long_text = "word " * 20_001
+    response = decide(adjuster, draft, action="edit", error_category="tone", content=long_text)
+    assert response.status_code == 400
+    assert response.context["form"]["content"].value() == long_text
+    assert "maxlength" not in text(response)
+    assert Draft.objects.get(pk=draft.pk).status == "in_review"
+
+
+def test_a_queue_with_nowhere_to_escalate_asks_for_no_reason(claims):
+    [draft] = make_drafts(claims, 1, consequence="low", escalate={"reason": "unsure"})
+    assert draft.queue.slug == "claims-escalations" and draft.queue.escalation_queue is None
+    senior = signed_in("senior_adjuster")
+    assert senior.post("/queues/claims-escalations/claim/").url == f"/drafts/{draft.pk}/"
+    page = text(senior.get(f"/drafts/{draft.pk}/"))
+    assert "Reason for escalating" not in page and "Escalate to" not in page
+    assert decide(senior, draft, action="approve").status_code == 302
+
+
 def test_escalating_moves_the_draft_to_the_escalation_queue(claims):
     [draft] = make_drafts(claims, 1)
     adjuster = signed_in("adjuster")
