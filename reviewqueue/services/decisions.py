@@ -62,7 +62,7 @@ def decide(
         queue_before, status_before = draft.review_queue, draft.status_before_lease
         lease_started_at = draft.lease_started_at or now
         text_before = draft.current_content
-        if action == Action.EDIT and _same_text(content or "", text_before):
+        if action == Action.EDIT and same_text(content or "", text_before):
             # Counted as an edit it would read as a correction in the owners' metrics.
             raise Invalid(
                 "validation_error",
@@ -182,7 +182,8 @@ def _check_inputs(action: str, content: str | None, reason: str) -> None:
         )
 
 
-def _same_text(a: str, b: str) -> bool:
+def same_text(a: str, b: str) -> bool:
+    """The same text once line ends are unified (browsers send CRLF)."""
     return unify_line_ends(a) == unify_line_ends(b)
 
 

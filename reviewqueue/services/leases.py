@@ -216,7 +216,7 @@ def lock_leased_draft(draft_id: UUID, user: User) -> tuple[Draft, datetime]:
     )
     now = clock.now()
     if draft.is_final:
-        raise Conflict("draft_already_final", f"The draft is already {draft.status}.")
+        raise Conflict("draft_already_final", _already_final(draft))
     if draft.lease_is_live_for(user.pk, now):
         return draft, now
     if draft.first_approver_id == user.pk:
@@ -232,6 +232,23 @@ def lock_leased_draft(draft_id: UUID, user: User) -> tuple[Draft, datetime]:
             "claim it again from its queue (someone else may take it meanwhile).",
         )
     raise Conflict("no_live_lease", "You hold no live lease on this draft; claim it first.")
+
+
+def _already_final(draft: Draft) -> str:
+    """Who finished the draft and when: someone deciding in a second tab, or after a colleague,
+    needs to know whose decision stands."""
+    final = draft.decisions.filter(is_final=True).select_related("reviewer").first()
+    if final is None:  # withdrawn by its producer, or auto-approved
+        return f"The draft is already {draft.get_status_display().lower()}."
+    outcome = {
+        Draft.Status.EDITED: "approved with edits",
+        Draft.Status.APPROVED: "approved",
+        Draft.Status.REJECTED: "rejected",
+    }.get(draft.status, draft.status)
+    return (
+        f"The draft was already decided: {outcome} by {final.reviewer.get_username()} "
+        f"at {final.decided_at:%H:%M} UTC on {final.decided_at:%d %b %Y}."
+    )
 
 
 def renew_lease(*, draft_id: UUID, user: User) -> Draft:

@@ -17,11 +17,12 @@ def refused(
     draft: Draft | None = None,
     unsaved_text: str | None = None,
     unsaved_comment: str = "",
+    unsaved_reason: str = "",
 ) -> HttpResponse:
     """403 for what the person may not do, 409 for what the draft's state does not allow now.
 
-    `unsaved_text` and `unsaved_comment` are what the reviewer wrote, shown again so a lost
-    lease loses no work.
+    `unsaved_text`, `unsaved_comment` and `unsaved_reason` are what the reviewer wrote, shown
+    again so a lost lease loses no work.
     """
     status = 409 if isinstance(exc, Conflict) else 403
     context = {
@@ -30,6 +31,7 @@ def refused(
         "holds_lease": draft is not None and draft.lease_is_live_for(request.user.pk, clock.now()),
         "unsaved_text": unsaved_text,
         "unsaved_comment": unsaved_comment,
+        "unsaved_reason": unsaved_reason,
         "status": status,
     }
     return render(request, "review/refused.html", context, status=status)

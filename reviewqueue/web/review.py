@@ -184,6 +184,7 @@ def decide(request: HttpRequest, draft_id: UUID) -> HttpResponse:
             draft=draft,
             unsaved_text=typed["content"],
             unsaved_comment=typed["comment"],
+            unsaved_reason=typed["reason"],
         )
     messages.success(request, _decided(decision))
     if request.POST.get("then") == "next" and may(request.user, REVIEW, decision.queue):
@@ -216,8 +217,25 @@ def release(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         leases.release_lease(draft_id=draft.pk, user=request.user)
     except ReviewRefused as exc:
         return refused(request, exc, draft=draft)
-    messages.success(request, f"Released {draft.external_id} back to {draft.queue.slug}.")
+    released = f"Released {draft.external_id} back to {draft.queue.slug}."
+    typed = _typed(request.POST, draft)
+    if any(typed.values()):  # the Release button belongs to the decision form
+        context = {"draft": draft, "released": released, **typed}
+        return render(request, "review/released.html", context)
+    messages.success(request, released)
     return redirect("home")
+
+
+def _typed(post, draft: Draft) -> dict[str, str]:
+    """What the reviewer wrote in the decision form that a refusal or a release did not save:
+    the text only if they changed it (the box always holds the draft)."""
+    text = post.get("content", "")
+    changed = bool(text) and not decisions.same_text(text, draft.current_content)
+    return {
+        "unsaved_text": text if changed else "",
+        "unsaved_comment": post.get("comment", ""),
+        "unsaved_reason": post.get("reason", ""),
+    }
 
 
 @content_security_policy
@@ -232,13 +250,7 @@ def renew(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         renewed = leases.renew_lease(draft_id=draft.pk, user=request.user)
     except ReviewRefused as exc:
         # Typically the lease ran out while they typed: give back what they wrote to copy.
-        return refused(
-            request,
-            exc,
-            draft=draft,
-            unsaved_text=request.POST.get("content", ""),
-            unsaved_comment=request.POST.get("comment", ""),
-        )
+        return refused(request, exc, draft=draft, **_typed(request.POST, draft))
     if "renew_lease" in request.POST:  # sent from the decision form: keep what was typed
         _put_aside_typed_decision(request, draft)
     until = timezone.localtime(renewed.lease_expires_at).strftime("%H:%M %Z")

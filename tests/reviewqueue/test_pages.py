@@ -511,7 +511,8 @@ def test_escalating_moves_the_draft_to_the_escalation_queue(claims):
     assert "<strong>Escalate</strong> by adjuster" in history
     assert "Reason: Coverage unclear." in history
     # Said at the top too, beside why the draft was first routed.
-    top = re.search(r'data-testid="escalated-by">([^<]*)<', history).group(1)
+    top = re.search(r'data-testid="escalated-by">(.*?)</dd>', history).group(1)
+    top = re.sub(r"<[^>]+>", "", top)
     assert top.startswith("adjuster from claims-standard") and top.endswith(": Coverage unclear.")
 
 
@@ -653,3 +654,49 @@ def test_not_found_pages_carry_the_same_no_script_policy(claims):
         response = adjuster.get(path)
         assert response.status_code == 404
         assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_releasing_with_a_typed_decision_shows_what_was_not_saved(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    response = adjuster.post(
+        f"/drafts/{draft.pk}/release/",
+        {
+            "release": "1",
+            "action": "escalate",
+            "content": draft.content,  # the text box as it came: nothing changed there
+            "comment": "Half-way through the photos.",
+            "reason": "Coverage of the shed unclear.",
+        },
+    )
+    assert response.status_code == 200
+    page = text(response)
+    assert f"Released {draft.external_id} back to claims-standard." in page
+    assert "Half-way through the photos." in page and "Coverage of the shed unclear." in page
+    assert "Your edited text" not in page  # the text was not changed
+    assert Draft.objects.get(pk=draft.pk).status == "queued"
+
+
+def test_releasing_with_nothing_typed_goes_back_to_the_inbox(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    page = text(adjuster.get(f"/drafts/{draft.pk}/"))
+    assert f'formaction="/drafts/{draft.pk}/release/"' in page  # part of the decision form
+    response = adjuster.post(f"/drafts/{draft.pk}/release/", {"release": "1", "content": ""})
+    assert response.status_code == 302 and response.url == "/"
+    assert Draft.objects.get(pk=draft.pk).status == "queued"
+
+
+def test_deciding_a_draft_someone_else_finished_names_them_and_when(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    assert decide(adjuster, draft, action="approve").status_code == 302  # in one tab
+    response = decide(adjuster, draft, action="reject", error_category="tone", comment="Tab 2.")
+    assert response.status_code == 409
+    page = text(response)
+    assert "The draft was already decided: approved by adjuster at " in page
+    assert "What you typed was <strong>not saved</strong>" in page and "Tab 2." in page
+    assert "either" not in page
