@@ -21,6 +21,10 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
         value = getattr(obj, field.attname)
         if is_secret(field.attname):
             value = _fingerprint(value)
+        elif field.is_relation and value is not None:
+            # By name as well as id: an auditor reading "technical_owner_id: 11" cannot tell
+            # who that was, least of all once the account is gone.
+            value = f"{getattr(obj, field.name)} (id {value})"
         values[field.attname] = (
             value if isinstance(value, bool | int | float | None) else str(value)
         )

@@ -26,7 +26,9 @@ QUEUE_CREATED = "queue.created"
 QUEUE_CHANGED = "queue.changed"
 ERROR_CATEGORY_CREATED = "error_category.created"
 ERROR_CATEGORY_CHANGED = "error_category.changed"
+USER_CREATED = "user.created"
 USER_CHANGED = "user.changed"
+USER_DELETED = "user.deleted"
 PERMISSION_GRANTED = "permission.granted"
 PERMISSION_REVOKED = "permission.revoked"
 GROUP_MEMBER_ADDED = "group.member_added"
@@ -74,7 +76,9 @@ REGISTERED: dict[str, str] = {
     "they may not see (404).",
     ERROR_CATEGORY_CREATED: "An error category was added to a workflow's taxonomy.",
     ERROR_CATEGORY_CHANGED: "An error category was renamed, switched off or on (before / after).",
+    USER_CREATED: "A person's account was created (active, staff, superuser).",
     USER_CHANGED: "A person's account changed: active, staff, superuser (before / after).",
+    USER_DELETED: "A person's account was deleted (with the roles it held).",
     PERMISSION_GRANTED: "An object permission was granted to a person or role.",
     PERMISSION_REVOKED: "An object permission was revoked from a person or role.",
     GROUP_MEMBER_ADDED: "A person was added to a role.",

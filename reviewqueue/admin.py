@@ -1,11 +1,13 @@
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.db import transaction
 from guardian.admin import GroupManage, GuardedModelAdmin, UserManage
 
 from audit.actors import Actor
 from audit.changes import changed, snapshot
 from audit.services import record
-from reviewqueue.models import Draft, PersonalToken, Queue
+from reviewqueue.models import Decision, Draft, PersonalToken, Queue
 from reviewqueue.services.tokens import revoke_token
 
 admin.site.site_header = "ReviewQueue administration"
@@ -168,3 +170,27 @@ class PersonalTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset:
             revoke_token(token=token, actor=Actor.person(request.user))
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PersonAdmin(UserAdmin):
+    """Django's user admin, saying plainly why an account cannot be deleted."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Django also names what is protected as "no permission to delete" (and the personal
+        # tokens, which go with their person): the real reasons are the protected objects.
+        perms_needed = perms_needed - {PersonalToken._meta.verbose_name}
+        if protected:
+            perms_needed = set()
+        decisions = Decision.objects.filter(reviewer__in=objs).count()
+        if decisions:
+            protected = [p for p in protected if not str(p).startswith("Decision")]
+            protected.append(
+                f"{decisions} decision(s) they made, which the record keeps: untick “Active” "
+                "on their account instead to end their access"
+            )
+        return deleted, counts, perms_needed, protected

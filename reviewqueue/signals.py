@@ -158,8 +158,21 @@ def _before_user_saved(sender, instance, update_fields=None, **kwargs):
 
 
 def _on_user_saved(sender, instance, created, **kwargs):
+    if created:
+        with transaction.atomic():
+            record(
+                events.USER_CREATED,
+                actor=_actor(),
+                object_type="user",
+                object_id=instance.pk,
+                data={
+                    "user": instance.get_username(),
+                    "after": {field: getattr(instance, field) for field in _ACCOUNT_FIELDS},
+                },
+            )
+        return
     before = getattr(instance, "_rq_before", None)
-    if created or not before:
+    if not before:
         return
     after = {field: getattr(instance, field) for field in _ACCOUNT_FIELDS}
     keys = [k for k in _ACCOUNT_FIELDS if before.get(k) != after[k]]
@@ -179,6 +192,34 @@ def _on_user_saved(sender, instance, created, **kwargs):
         )
         # Deactivated, or no longer a superuser: live leases they may no longer hold end now.
         end_leases_without_permission(user_ids=[instance.pk], actor=_actor())
+
+
+def _before_user_deleted(sender, instance, **kwargs):
+    # Their role memberships go without an m2m signal; their object permissions are deleted
+    # row by row after this (each a permission.revoked entry through _on_revoke).
+    groups = sorted(instance.groups.values_list("name", flat=True))
+    with transaction.atomic():
+        for name in groups:
+            record(
+                events.GROUP_MEMBER_REMOVED,
+                actor=_actor(),
+                object_type="group",
+                object_id=Group.objects.get(name=name).pk,
+                data={"group": name, "user": instance.get_username(), "user_deleted": True},
+            )
+        record(
+            events.USER_DELETED,
+            actor=_actor(),
+            object_type="user",
+            object_id=instance.pk,
+            data={
+                "user": instance.get_username(),
+                "before": {
+                    "roles": groups,
+                    **{field: getattr(instance, field) for field in _ACCOUNT_FIELDS},
+                },
+            },
+        )
 
 
 def _before_group_deleted(sender, instance, **kwargs):
@@ -212,5 +253,6 @@ def connect() -> None:
         m2m_changed.connect(_on_global_permissions, sender=through, dispatch_uid=uid)
     pre_save.connect(_before_user_saved, sender=User, dispatch_uid="audit-user-before")
     post_save.connect(_on_user_saved, sender=User, dispatch_uid="audit-user-saved")
+    pre_delete.connect(_before_user_deleted, sender=User, dispatch_uid="audit-user-deleted")
     pre_delete.connect(_before_group_deleted, sender=Group, dispatch_uid="audit-group-members")
     post_delete.connect(_on_group_deleted, sender=Group, dispatch_uid="audit-group-deleted")

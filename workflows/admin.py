@@ -31,6 +31,12 @@ class WorkflowAdmin(AtomicGuardedAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [ErrorCategoryInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The audit log, metrics and producers' keys know a workflow by its slug: renaming it
+        # would split its history in two.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "slug"] if obj is not None else fields
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         field = form.base_fields.get("qa_queue")

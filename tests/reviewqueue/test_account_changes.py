@@ -212,3 +212,60 @@ def test_new_roi_inputs_saved_in_the_admin_join_their_history(claims):
     assert history == [*before, 80]
     admin.post(url, {**workflow_form(admin, claims), "name": "Claims intake"})
     assert claims.roi_history.count() == len(history)  # other changes add nothing
+
+
+def test_creating_and_deleting_an_account_is_logged_with_its_roles(demo):
+    person = User.objects.create_user(username="temp_reviewer", password="x")
+    created = AuditEntry.objects.get(action="user.created", data__user="temp_reviewer")
+    assert created.data["after"] == {"is_active": True, "is_staff": False, "is_superuser": False}
+    person.groups.add(Group.objects.get(name="adjusters"))
+    assign_perm("reviewqueue.view_queue", person, Queue.objects.get(slug="claims-standard"))
+
+    response = admin_client().post(f"/admin/auth/user/{person.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302 and not User.objects.filter(pk=person.pk).exists()
+    deleted = AuditEntry.objects.get(action="user.deleted", data__user="temp_reviewer")
+    assert deleted.data["before"]["roles"] == ["adjusters"]
+    assert deleted.actor_label == "admin"
+    assert AuditEntry.objects.filter(
+        action="group.member_removed", data__user="temp_reviewer", data__group="adjusters"
+    ).exists()
+    assert AuditEntry.objects.filter(
+        action="permission.revoked", data__user="temp_reviewer", data__permission="view_queue"
+    ).exists()
+
+
+def test_an_owners_account_cannot_be_deleted_while_they_own_a_workflow(claims):
+    owner = User.objects.create_user(username="temp_owner", password="x")
+    Workflow.objects.filter(pk=claims.pk).update(technical_owner=owner)
+    page = admin_client().get(f"/admin/auth/user/{owner.pk}/delete/").content.decode()
+    assert "would require deleting the following protected related objects" in page
+    assert "claims-intake-summary</a>" in page and "permission to delete" not in page
+    admin_client().post(f"/admin/auth/user/{owner.pk}/delete/", {"post": "yes"})
+    assert User.objects.filter(pk=owner.pk).exists()
+    assert Workflow.objects.get(pk=claims.pk).technical_owner == owner
+    assert not AuditEntry.objects.filter(action="user.deleted", data__user="temp_owner").exists()
+
+
+def test_a_workflow_change_names_the_new_owner_and_its_slug_stays(claims):
+    admin = admin_client()
+    url = f"/admin/workflows/workflow/{claims.pk}/change/"
+    tech = User.objects.get(username="senior_adjuster")
+    data = {**workflow_form(admin, claims), "technical_owner": tech.pk, "slug": "renamed"}
+    response = admin.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry = AuditEntry.objects.filter(action="workflow.changed", object_id=str(claims.pk)).last()
+    assert entry.data["after"] == {"technical_owner_id": f"senior_adjuster (id {tech.pk})"}
+    assert Workflow.objects.get(pk=claims.pk).slug == "claims-intake-summary"
+
+
+def test_a_reviewers_account_with_decisions_is_kept_and_the_admin_says_to_deactivate(claims):
+    Draft.objects.update(status="approved")
+    [draft] = make_drafts(claims, 1)
+    adjuster = person_client("adjuster")
+    claim(adjuster, "claims-standard")
+    adjuster.post(f"/api/v1/drafts/{draft.pk}/decisions", {"action": "approve"}, format="json")
+    person = User.objects.get(username="adjuster")
+    page = admin_client().get(f"/admin/auth/user/{person.pk}/delete/").content.decode()
+    assert "decision(s) they made, which the record keeps" in page
+    assert "untick “Active”" in page and "permission to delete" not in page

@@ -39,11 +39,13 @@ class Workflow(models.Model):
 
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
+    # PROTECT: deleting an owner's account must not quietly leave a workflow without owners
+    # (and without its digest); name another owner first.
     business_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     technical_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     output_kind = models.CharField(max_length=32, choices=OutputKind.choices)
     rollout_stage = models.CharField(
