@@ -7,7 +7,8 @@ from guardian.admin import GroupManage, GuardedModelAdmin, UserManage
 from audit.actors import Actor
 from audit.changes import changed, snapshot
 from audit.services import record
-from reviewqueue.models import Decision, Draft, PersonalToken, Queue
+from reviewqueue.models import Decision, Draft, PersonalToken, Queue, QueueGroupObjectPermission
+from reviewqueue.selectors.access import is_auditor
 from reviewqueue.services.tokens import revoke_token
 
 admin.site.site_header = "ReviewQueue administration"
@@ -57,14 +58,52 @@ class RoleSelectForm(GroupManage):
 
 def offering_only(codenames: tuple[str, ...], form: type) -> type:
     """Guardian's permission form offering only the rights that mean something on one object
-    (not "add queue" or "delete queue", which are rights over the whole table)."""
+    (not "add queue" or "delete queue", which are rights over the whole table), and refusing
+    grants that would be saved but have no effect."""
 
     def get_obj_perms_field_choices(self) -> list:
         return [(c, n) for c, n in form.get_obj_perms_field_choices(self) if c in codenames]
 
+    def clean(self) -> dict:
+        data = form.clean(self)
+        chosen = set(data.get(self.get_obj_perms_field_name()) or [])
+        problem = _grant_without_effect(self, chosen)
+        if problem:  # on the field: guardian's role page shows no form-wide errors
+            self.add_error(self.get_obj_perms_field_name(), problem)
+        return data
+
     return type(
-        form.__name__, (form,), {"get_obj_perms_field_choices": get_obj_perms_field_choices}
+        form.__name__,
+        (form,),
+        {"get_obj_perms_field_choices": get_obj_perms_field_choices, "clean": clean},
     )
+
+
+def _grant_without_effect(form, chosen: set[str]) -> str:
+    """Why granting `chosen` on a queue would change nothing, or "" if it would."""
+    if not isinstance(form.obj, Queue) or "review_queue" not in chosen:
+        return ""
+    person = getattr(form, "user", None)
+    if person is not None:
+        auditor = is_auditor(person)
+        # Viewing through one of their roles is enough for a review right of their own.
+        views = (
+            "view_queue" in chosen
+            or QueueGroupObjectPermission.objects.filter(
+                group__user=person, content_object=form.obj, permission__codename="view_queue"
+            ).exists()
+        )
+    else:
+        auditor = form.group.permissions.filter(codename="read_audit_log").exists()
+        views = "view_queue" in chosen
+    if auditor:
+        return (
+            "Auditors decide nothing, so a review right would have no effect for them; "
+            "grant view only."
+        )
+    if not views:
+        return "Reviewing a queue needs viewing it too: tick “view” as well."
+    return ""
 
 
 class AtomicGuardedAdmin(GuardedModelAdmin):

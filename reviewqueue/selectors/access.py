@@ -93,6 +93,11 @@ _RIGHTS_SQL = f"""
 """
 
 
+def is_auditor(user: AbstractBaseUser) -> bool:
+    """Whether the person holds the auditor's read_audit_log, directly or through a role."""
+    return _is_auditor(user.pk)
+
+
 def _is_auditor(user_id: int) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT EXISTS ({_AUDITOR_SQL})", [user_id, user_id])

@@ -9,7 +9,13 @@ from django.test import Client
 
 from audit.actors import Actor
 from audit.models import AuditEntry
-from reviewqueue.models import Draft, Lease, Queue
+from reviewqueue.models import (
+    Draft,
+    Lease,
+    Queue,
+    QueueGroupObjectPermission,
+    QueueUserObjectPermission,
+)
 from reviewqueue.services.permissions import grant_permission, remove_from_role, revoke_permission
 from tests.conftest import person_client
 from tests.reviewqueue.helpers import error_code
@@ -99,13 +105,13 @@ def test_grants_and_revocations_through_the_admin_pages_are_audited(demo):
     admin = Client()
     admin.force_login(User.objects.get(username="admin"))
     queue = Queue.objects.get(slug="finance-review")
-    group = Group.objects.get(name="auditors")
+    group = Group.objects.get(name="adjusters")
     url = f"/admin/reviewqueue/queue/{queue.pk}/permissions/group-manage/{group.pk}/"
 
     granted = admin.post(url, {"permissions": ["view_queue", "review_queue"]})
     assert granted.status_code == 302
     entries = AuditEntry.objects.filter(
-        action="permission.granted", object_id=str(queue.pk), data__group="auditors"
+        action="permission.granted", object_id=str(queue.pk), data__group="adjusters"
     )
     assert {e.data["permission"] for e in entries} == {"view_queue", "review_queue"}
     assert {e.actor_label for e in entries} == {"admin"}
@@ -113,7 +119,7 @@ def test_grants_and_revocations_through_the_admin_pages_are_audited(demo):
     # Guardian's page needs at least one permission left ticked: untick "review".
     admin.post(url, {"permissions": ["view_queue"]})
     revoked = AuditEntry.objects.get(
-        action="permission.revoked", object_id=str(queue.pk), data__group="auditors"
+        action="permission.revoked", object_id=str(queue.pk), data__group="adjusters"
     )
     assert revoked.data["permission"] == "review_queue" and revoked.actor_label == "admin"
 
@@ -163,3 +169,52 @@ def test_the_admin_offers_only_the_rights_that_mean_something_on_one_queue(demo)
         missing = admin.post(overview_url, {field: "nobody", form: "1"})
         assert missing.status_code == 200
         assert "does not exist" in missing.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("holder", "permissions", "says"),
+    [
+        ("user/auditor", ["view_queue", "review_queue"], "Auditors decide nothing"),
+        ("group/auditors", ["view_queue", "review_queue"], "Auditors decide nothing"),
+        ("user/claims_owner", ["review_queue"], "needs viewing it too"),
+        ("group/controllers", ["review_queue"], "needs viewing it too"),
+    ],
+)
+def test_the_admin_refuses_a_queue_right_that_would_have_no_effect(demo, holder, permissions, says):
+    admin = Client()
+    admin.force_login(User.objects.get(username="admin"))
+    queue = Queue.objects.get(slug="claims-standard")
+    kind, name = holder.split("/")
+    pk = (
+        (User if kind == "user" else Group)
+        .objects.get(**{"username" if kind == "user" else "name": name})
+        .pk
+    )
+    url = f"/admin/reviewqueue/queue/{queue.pk}/permissions/{kind}-manage/{pk}/"
+    entries = AuditEntry.objects.count()
+
+    response = admin.post(url, {"permissions": permissions})
+
+    assert response.status_code == 200
+    assert says in response.content.decode()
+    assert AuditEntry.objects.count() == entries
+    rights = QueueUserObjectPermission if kind == "user" else QueueGroupObjectPermission
+    holder_field = "user_id" if kind == "user" else "group_id"
+    assert not rights.objects.filter(
+        content_object=queue, permission__codename="review_queue", **{holder_field: pk}
+    ).exists()
+
+
+def test_a_review_right_of_their_own_is_enough_when_a_role_gives_view(demo):
+    admin = Client()
+    admin.force_login(User.objects.get(username="admin"))
+    queue = Queue.objects.get(slug="claims-standard")
+    person = User.objects.get(username="adjuster")  # adjusters view claims-standard
+    QueueGroupObjectPermission.objects.filter(
+        content_object=queue, permission__codename="review_queue"
+    ).delete()
+    url = f"/admin/reviewqueue/queue/{queue.pk}/permissions/user-manage/{person.pk}/"
+    assert admin.post(url, {"permissions": ["review_queue"]}).status_code == 302
+    assert QueueUserObjectPermission.objects.filter(
+        user=person, content_object=queue, permission__codename="review_queue"
+    ).exists()
