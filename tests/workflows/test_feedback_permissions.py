@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from tests.conftest import person_client, producer_client
+from tests.conftest import person_client, producer_client, signed_in
+from workflows.models import Workflow
+from workflows.selectors.access import feedback_role
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/workflows/claims-intake-summary"
@@ -54,3 +57,21 @@ def test_producers_and_strangers(claims, method, path, allowed):
 
 def test_an_unknown_workflow_is_404(demo):
     assert person_client("admin").get("/api/v1/workflows/nope/metrics").status_code == 404
+
+
+def test_a_person_named_owner_sees_the_workflow_they_get_the_digest_of(demo):
+    finance = "/api/v1/workflows/finance-variance/metrics"
+    assert person_client("claims_tech").get(finance).status_code == 404
+    tech = User.objects.get(username="claims_tech")
+    Workflow.objects.filter(slug="finance-variance").update(technical_owner=tech)
+
+    assert person_client("claims_tech").get(finance).status_code == 200
+    home = signed_in("claims_tech").get("/").content.decode()
+    assert 'href="/workflows/finance-variance/"' in home
+    assert signed_in("claims_tech").get("/workflows/finance-variance/").status_code == 200
+    User.objects.filter(pk=tech.pk).update(is_active=False)
+    assert Workflow.objects.get(slug="finance-variance").technical_owner == tech
+    assert (
+        feedback_role(User.objects.get(pk=tech.pk), Workflow.objects.get(slug="finance-variance"))
+        is None
+    )

@@ -1,10 +1,10 @@
-"""Who sees a workflow's feedback: its owners (view metrics permission) and admins act on it,
-auditors read it."""
+"""Who sees a workflow's feedback: its owners (named on the workflow, or holding its view
+metrics permission) and admins act on it, auditors read it."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from workflows.models import Workflow
@@ -16,6 +16,8 @@ def feedback_role(user: AbstractBaseUser, workflow: Workflow) -> str | None:
     """OWNER (owners, admins), READER (auditors) or None."""
     if user.is_superuser or user.has_perm("workflows.view_workflow_metrics", workflow):
         return OWNER
+    if user.is_active and user.pk in (workflow.business_owner_id, workflow.technical_owner_id):
+        return OWNER  # the digest goes to them: its links must open
     if user.has_perm("audit.read_audit_log"):
         return READER
     return None
@@ -46,6 +48,11 @@ def workflows_with_feedback(user: AbstractBaseUser) -> QuerySet[Workflow]:
     """The workflows whose metrics the person may see, by slug."""
     if user.is_superuser or user.has_perm("audit.read_audit_log"):
         return Workflow.objects.order_by("slug")
-    return get_objects_for_user(
+    if not user.is_active:
+        return Workflow.objects.none()
+    granted = get_objects_for_user(
         user, "workflows.view_workflow_metrics", klass=Workflow, accept_global_perms=False
+    )
+    return Workflow.objects.filter(
+        Q(pk__in=granted.values("pk")) | Q(business_owner=user) | Q(technical_owner=user)
     ).order_by("slug")

@@ -88,7 +88,7 @@ class Sending:
 def send(workflow: Workflow, *, day: date | None = None, force: bool = False) -> Sending:
     """Mail the digest for the week before `day` to the owners, once (unless forced)."""
     start, end = week_of(day or timezone.now().date())
-    recipients = sorted({o.email for o in workflow.owners if o.email})
+    recipients = sorted({o.email for o in workflow.owners if o.email and o.is_active})
     if not recipients:
         return Sending(False, "none of its owners has an e-mail address")
     try:
