@@ -69,7 +69,13 @@ def test_a_decision_is_delivered_signed_to_the_drafts_callback_url(claims, recei
     assert got.body["data"]["decision"]["error_category"] == "tone"
     delivery = CallbackDelivery.objects.get(draft=draft)
     assert delivery.status == "delivered" and delivery.id == got.webhook_id
-    assert AuditEntry.objects.filter(action="callback.delivered", object_id=delivery.id).exists()
+    # Under the draft: tracing the draft in the log shows its callbacks.
+    assert AuditEntry.objects.filter(
+        action="callback.delivered",
+        object_type="draft",
+        object_id=str(delivery.draft_id),
+        data__callback_id=delivery.id,
+    ).exists()
 
 
 def test_a_tampered_body_does_not_verify(claims):
@@ -108,7 +114,9 @@ def test_after_24_hours_of_failures_the_callback_fails_for_good(claims, receiver
             outbox.sweep()
     delivery.refresh_from_db()
     assert delivery.status == "failed"
-    assert AuditEntry.objects.filter(action="callback.failed", object_id=delivery.id).exists()
+    assert AuditEntry.objects.filter(
+        action="callback.failed", data__callback_id=delivery.id
+    ).exists()
 
 
 def test_410_gone_stops_the_retries(claims, receiver):
@@ -256,7 +264,9 @@ def test_a_name_resolving_to_loopback_is_refused_at_delivery(claims, receiver, m
     assert delivery.status == "failed"
     assert delivery.last_error == f"refused: {PRODUCER} resolves to an internal address (127.0.0.1)"
     assert [t.error for t in delivery.tries.all()] == [delivery.last_error]
-    assert AuditEntry.objects.filter(action="callback.failed", object_id=delivery.id).exists()
+    assert AuditEntry.objects.filter(
+        action="callback.failed", data__callback_id=delivery.id
+    ).exists()
     assert receiver.received == []
 
 
@@ -361,7 +371,7 @@ def test_an_attempt_that_raises_is_recorded_retried_then_fails_for_good(claims, 
     assert delivery.status == "failed"
     assert 2 <= delivery.tries.count() <= 27
     assert all(t.error.startswith(f"{raised}: ") for t in delivery.tries.all())
-    failed = AuditEntry.objects.get(action="callback.failed", object_id=delivery.id)
+    failed = AuditEntry.objects.get(action="callback.failed", data__callback_id=delivery.id)
     assert failed.data["error"].startswith(f"{raised}: ")
 
 
@@ -391,7 +401,9 @@ def test_a_name_that_does_not_resolve_for_a_moment_is_retried_not_given_up(claim
     delivery.refresh_from_db()
     assert delivery.status == "pending" and delivery.next_attempt_at > timezone.now()
     assert delivery.last_error == f"DNS: {PRODUCER} does not resolve"
-    assert not AuditEntry.objects.filter(action="callback.failed", object_id=delivery.id).exists()
+    assert not AuditEntry.objects.filter(
+        action="callback.failed", data__callback_id=delivery.id
+    ).exists()
 
 
 def test_a_purged_drafts_callback_is_not_sent_again(claims, receiver):
@@ -405,7 +417,9 @@ def test_a_purged_drafts_callback_is_not_sent_again(claims, receiver):
     response = owner.post(f"/api/v1/workflows/claims-intake-summary/callbacks/{delivery.id}/resend")
     assert response.status_code == 409 and response.json()["error"]["code"] == "draft_purged"
     assert CallbackDelivery.objects.get(pk=delivery.id).status == "failed"
-    assert not AuditEntry.objects.filter(action="callback.resent", object_id=delivery.id).exists()
+    assert not AuditEntry.objects.filter(
+        action="callback.resent", data__callback_id=delivery.id
+    ).exists()
 
 
 def test_a_broker_that_accepts_but_never_answers_does_not_hold_the_decision(claims, receiver):
@@ -506,7 +520,7 @@ def test_a_410_closes_the_url_until_an_owner_sends_again(claims, receiver):
     second = CallbackDelivery.objects.get(draft=decide_one(claims, receiver))
     assert second.status == "failed" and "410 Gone" in second.last_error
     assert len(receiver.received) == 1
-    assert AuditEntry.objects.filter(action="callback.failed", object_id=second.id).exists()
+    assert AuditEntry.objects.filter(action="callback.failed", data__callback_id=second.id).exists()
     assert outbox.sweep() == 0 and len(receiver.received) == 1
 
     # An owner sends one again on purpose: the URL is open again.

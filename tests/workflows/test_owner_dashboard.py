@@ -171,7 +171,9 @@ def test_sending_again_goes_to_the_corrected_address(demo, receiver):  # noqa: F
     assert got.webhook_id == delivery.pk and got.verified
     delivery.refresh_from_db()
     assert delivery.status == "delivered" and delivery.url == receiver.url
-    resent = AuditEntry.objects.filter(action="callback.resent", object_id=delivery.pk).get()
+    resent = AuditEntry.objects.filter(
+        action="callback.resent", data__callback_id=delivery.pk
+    ).get()
     assert resent.data["url"] == {
         "before": "http://127.0.0.1:9/old-hook?…",
         "after": receiver.url,

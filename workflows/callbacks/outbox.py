@@ -279,11 +279,12 @@ def _record_outcome(
     record(
         events.CALLBACK_DELIVERED if delivered else events.CALLBACK_FAILED,
         actor=SENDER,
-        object_type="callback",
-        object_id=delivery.pk,
+        # Filed under the draft, so that tracing a draft in the log shows its callbacks too.
+        object_type="draft",
+        object_id=delivery.draft_id,
         workflow_slug=delivery.workflow.slug,
         data={
-            "draft_id": str(delivery.draft_id),
+            "callback_id": delivery.pk,
             "event": delivery.event_type,
             "attempts": delivery.attempts,
             "status_code": status_code,
@@ -373,11 +374,11 @@ def resend(*, delivery: CallbackDelivery, actor: Actor) -> CallbackDelivery:
         record(
             events.CALLBACK_RESENT,
             actor=actor,
-            object_type="callback",
-            object_id=delivery.pk,
+            object_type="draft",
+            object_id=delivery.draft_id,
             workflow_slug=delivery.workflow.slug,
             data={
-                "draft_id": str(delivery.draft_id),
+                "callback_id": delivery.pk,
                 **(
                     {"url": {"before": shown(previous_url), "after": shown(delivery.url)}}
                     if delivery.url != previous_url
