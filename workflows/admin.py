@@ -1,12 +1,77 @@
+import json
+
+from django import forms
 from django.contrib import admin
 from django.db import models, transaction
+from django.utils.html import format_html
 
 from audit.actors import Actor
 from reviewqueue.admin import AtomicGuardedAdmin, save_audited
 from reviewqueue.models import Queue
 from workflows.models import ErrorCategory, ProducerKey, Workflow
+from workflows.routing import Policy, PolicyError
 from workflows.services.keys import revoke_producer_key
+from workflows.services.policies import set_routing_policy
 from workflows.services.workflows import keep_roi_history
+
+EXAMPLE_POLICY = {
+    "levels": {"low": "standard", "medium": "standard", "high": "senior", "critical": "critical"},
+    "escalation_queue": "escalations",
+    "rules": [{"field": "metadata.claim_amount", "op": ">", "value": 10000, "queue": "senior"}],
+}
+
+
+def _https_by_default(db_field, **kwargs):
+    # As the admin's formfield_overrides below: a scheme-less URL is taken as https.
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
+class WorkflowForm(forms.ModelForm):
+    """The workflow, and a new version of its routing policy when one is written in."""
+
+    new_routing_policy = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10, "cols": 80, "spellcheck": "false"}),
+        help_text=format_html(
+            "Leave empty to keep the policy in force. Written here, it becomes the next version "
+            "(drafts already routed keep theirs). Each consequence level names a queue of this "
+            "workflow; rules compare <code>confidence</code> or <code>metadata.…</code> with "
+            "<code>&lt; &lt;= &gt; &gt;= == != in</code> and send a draft at least to their queue. "
+            "For example: <code>{}</code>",
+            json.dumps(EXAMPLE_POLICY),
+        ),
+    )
+
+    class Meta:
+        model = Workflow
+        fields = "__all__"  # noqa: DJ007  the admin chooses (its exclude and read-only fields)
+        formfield_callback = _https_by_default
+
+    def clean_new_routing_policy(self) -> dict | None:
+        text = self.cleaned_data["new_routing_policy"].strip()
+        if not text:
+            return None
+        try:
+            document = json.loads(text)
+            policy = Policy.from_document(document, version=0)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(f"Not valid JSON: {exc}") from exc
+        except PolicyError as exc:
+            raise forms.ValidationError(f"Not a routing policy: {exc}") from exc
+        if self.instance.pk is None:
+            raise forms.ValidationError(
+                "Save the workflow and create its queues first; then write its policy here."
+            )
+        known = set(Queue.objects.filter(workflow=self.instance).values_list("slug", flat=True))
+        missing = sorted(policy.queue_slugs() - known)
+        if missing:
+            raise forms.ValidationError(
+                f"No such queue in this workflow: {', '.join(missing)}. Its queues: "
+                f"{', '.join(sorted(known)) or 'none yet (add them under Queues)'}."
+            )
+        return document
 
 
 class ErrorCategoryInline(admin.TabularInline):
@@ -24,7 +89,13 @@ class WorkflowAdmin(AtomicGuardedAdmin):
     object_permissions = ("view_workflow_metrics",)
     list_display = ["slug", "name", "output_kind", "rollout_stage", "is_paused"]
     # Auto-approval is earned, not ticked: owners switch it on through the dashboard or the API.
-    readonly_fields = ["current_policy", "callback_secret_rotated_at", "auto_approve_low"]
+    form = WorkflowForm
+    readonly_fields = [
+        "current_policy",
+        "routing_policy_in_force",
+        "callback_secret_rotated_at",
+        "auto_approve_low",
+    ]
     # The signing secret is never shown or typed here: `manage.py rotate_callback_secret`
     # prints a new one once.
     exclude = ["callback_secret", "previous_callback_secret"]
@@ -45,10 +116,24 @@ class WorkflowAdmin(AtomicGuardedAdmin):
             field.queryset = Queue.objects.filter(workflow=obj) if obj else Queue.objects.none()
         return form
 
+    @admin.display(description="Routing policy in force")
+    def routing_policy_in_force(self, obj: Workflow) -> str:
+        if obj.current_policy is None:
+            return "None yet: the workflow accepts no drafts until one is written below."
+        return format_html(
+            "<pre>{}</pre>", json.dumps(obj.current_policy.policy, indent=2, sort_keys=True)
+        )
+
     def save_model(self, request, obj, form, change):
-        with transaction.atomic():  # the change and its place in the ROI history together
+        # The change, its place in the ROI history and a new policy version commit together.
+        with transaction.atomic():
             super().save_model(request, obj, form, change)
             keep_roi_history(obj)
+            document = form.cleaned_data.get("new_routing_policy")
+            if document is not None:
+                set_routing_policy(
+                    workflow=obj, document=document, actor=Actor.person(request.user)
+                )
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not ErrorCategory:
