@@ -15,7 +15,8 @@ from reviewqueue.selectors.access import REVIEW, VIEW, drafts_visible_to, queues
 def queue_overview(user: AbstractBaseUser) -> list[Queue]:
     """Queues the person may view, with `waiting` (claimable now, expired leases included),
     `waiting_on_others` (of those, drafts they approved first), `claimable` (the rest),
-    `in_review`, `oldest_due_at` and `may_review` set. Two queries, whatever the queue count."""
+    `in_review`, `oldest_due_at`, `may_review` and `two_for_critical` set. Three queries,
+    whatever the queue count."""
     now = Now()  # the database's clock, as for the leases themselves
     expired = Q(drafts__status=Draft.Status.IN_REVIEW, drafts__lease_expires_at__lte=now)
     _waiting = Q(drafts__status__in=Draft.CLAIMABLE_STATUSES) | expired
@@ -35,7 +36,14 @@ def queue_overview(user: AbstractBaseUser) -> list[Queue]:
         )
         .order_by("slug")
     )
+    # A critical draft escalated here keeps needing two approvals (Draft.approvals_needed).
+    receives_escalations = set(
+        Queue.objects.filter(escalation_queue__isnull=False).values_list(
+            "escalation_queue_id", flat=True
+        )
+    )
     for queue in queues:
+        queue.two_for_critical = queue.approvals_required == 1 and queue.pk in receives_escalations
         queue.may_review = queue.pk in reviewable
         queue.claimable = queue.waiting - queue.waiting_on_others if queue.may_review else 0
     return queues
@@ -52,6 +60,14 @@ def held_drafts(user: AbstractBaseUser) -> list[Draft]:
         .only("id", "external_id", "title", "lease_expires_at", "queue__slug")
         .order_by("lease_expires_at")
     )
+
+
+def waiting_for_another_approver(queue: Queue, user: AbstractBaseUser) -> int:
+    """Drafts of the queue waiting for a second approval that this person, their first
+    approver, cannot give (a claim skips them)."""
+    return Draft.objects.filter(
+        queue=queue, status__in=Draft.CLAIMABLE_STATUSES, first_approver_id=user.pk
+    ).count()
 
 
 @dataclass(frozen=True)

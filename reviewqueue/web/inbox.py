@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from reviewqueue.models import Queue
 from reviewqueue.selectors.access import REVIEW, access_queue
-from reviewqueue.selectors.queues import held_drafts, queue_overview, recent_decisions
+from reviewqueue.selectors.queues import (
+    held_drafts,
+    queue_overview,
+    recent_decisions,
+    waiting_for_another_approver,
+)
 from reviewqueue.services import leases
 from reviewqueue.services.errors import NotAllowed
 from reviewqueue.web.navigation import post_only
@@ -53,7 +59,7 @@ def claim_next_in(request: HttpRequest, queue: Queue) -> HttpResponse:
     """Claim the most urgent draft of the queue and open it; home, saying so, if none waits."""
     claimed = leases.claim_next(queue=queue, user=request.user)
     if claimed is None:
-        messages.info(request, f"Nothing waiting in {queue.slug}.")
+        messages.info(request, _nothing_to_claim(queue, request.user))
         return redirect("home")
     if claimed.already_held:
         messages.info(
@@ -62,3 +68,15 @@ def claim_next_in(request: HttpRequest, queue: Queue) -> HttpResponse:
             "decide or release it before claiming another.",
         )
     return redirect("draft", draft_id=claimed.draft.pk)
+
+
+def _nothing_to_claim(queue: Queue, user: AbstractBaseUser) -> str:
+    # The queue's count on the home page includes drafts waiting for someone else's approval:
+    # "nothing waiting" beside "Waiting 1" would read as a fault.
+    theirs = waiting_for_another_approver(queue, user)
+    if theirs:
+        return (
+            f"Nothing for you in {queue.slug}: {theirs} waiting there "
+            f"{'needs' if theirs == 1 else 'need'} a second approval by someone other than you."
+        )
+    return f"Nothing waiting in {queue.slug}."

@@ -213,6 +213,22 @@ def test_the_inbox_counts_what_waits_for_another_approver_apart(claims):
     queues = person_client("senior_adjuster").get("/api/v1/queues").json()["results"]
     critical = next(q for q in queues if q["slug"] == "claims-critical")
     assert (critical["waiting"], critical["claimable"]) == (1, 0)
+    # Claiming anyway (from a page left open) says why there is nothing, beside "Waiting 1".
+    response = first.post("/queues/claims-critical/claim/", follow=True)
+    assert (
+        "Nothing for you in claims-critical: 1 waiting there needs a second approval by "
+        "someone other than you." in text(response)
+    )
+
+
+def test_the_inbox_says_an_escalation_queue_takes_two_approvals_for_critical_drafts(claims):
+    page = text(signed_in("senior_adjuster").get("/"))
+
+    def approvals(slug: str) -> str:
+        return page[page.index(f'data-queue="{slug}"') :].split("</tr>")[0]
+
+    assert "2 for critical drafts escalated here" in approvals("claims-escalations")
+    assert "2 for critical drafts escalated here" not in approvals("claims-standard")
 
 
 def test_the_first_approver_of_an_escalated_draft_is_not_offered_it(claims):
