@@ -18,6 +18,7 @@ urlpatterns = [
     path("drafts/<draft_id:draft_id>/decide/", review.decide, name="draft-decide"),
     path("drafts/<draft_id:draft_id>/release/", review.release, name="draft-release"),
     path("drafts/<draft_id:draft_id>/renew/", review.renew, name="draft-renew"),
+    path("drafts/<draft_id:draft_id>/claim/", review.claim_again, name="draft-claim-again"),
     path("drafts/<draft_id:draft_id>/sources/flag/", review.flag_source, name="draft-flag-source"),
     path("drafts/<draft_id:draft_id>/golden/", review.mark_golden, name="draft-golden"),
     path("workflows/<slug:slug>/", owner.dashboard, name="owner-dashboard"),

@@ -29,6 +29,7 @@ PROTECTED = {
     "drafts/<draft_id:draft_id>/decide/",
     "drafts/<draft_id:draft_id>/release/",
     "drafts/<draft_id:draft_id>/renew/",
+    "drafts/<draft_id:draft_id>/claim/",
     "drafts/<draft_id:draft_id>/sources/flag/",
     "drafts/<draft_id:draft_id>/golden/",
     "workflows/<slug:slug>/",

@@ -50,34 +50,84 @@ def claim_next(*, queue: Queue, user: User) -> Claim | None:
         draft = _lock_next_candidate(queue, user, now)
         if draft is None:
             return None
-        # Time the lease from now that the row is ours: a decision that ended the previous
-        # lease committed before our lock was granted, so the two can never overlap.
-        now = clock.now()
-        if draft.status == Draft.Status.IN_REVIEW:  # an expired lease: end it first
-            _end_lease(draft, Lease.End.EXPIRED, now, Actor.system("lease expiry"))
-        draft.status_before_lease = draft.status
-        draft.status = Draft.Status.IN_REVIEW
-        draft.leased_by = user
-        draft.lease_started_at = now
-        draft.lease_expires_at = now + queue.lease_duration
-        draft.first_claimed_at = draft.first_claimed_at or now
-        draft.save(update_fields=[*_LEASE_FIELDS, "first_claimed_at"])
-        Lease.objects.create(
-            draft=draft, queue=queue, holder=user, started_at=now, expires_at=draft.lease_expires_at
-        )
-        record(
-            events.DRAFT_CLAIMED,
-            actor=Actor.person(user),
-            object_type="draft",
-            object_id=draft.pk,
-            workflow_slug=queue.workflow.slug,
-            data={
-                "queue": queue.slug,
-                "before": {"status": draft.status_before_lease},
-                "after": {"status": draft.status, "lease_expires_at": _iso(draft.lease_expires_at)},
-            },
-        )
+        _lease_to(draft, queue, user)
     return Claim(draft, already_held=False)
+
+
+def claim_again(*, draft_id: UUID, user: User) -> Claim:
+    """Lease a draft again to the person whose lease on it ran out, if nobody took it since:
+    what they were writing when time ran out is about this draft, not the queue's next one.
+    Raises Conflict (409) otherwise. Callers check that `user` may review its queue."""
+    with transaction.atomic():
+        # Lock first, as every change to a leased draft does (module docstring).
+        draft = (
+            Draft.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("queue__workflow", "workflow", "policy")
+            .get(pk=draft_id)
+        )
+        queue, now = draft.queue, clock.now()
+        _one_claim_at_a_time(user, queue)
+        held = _live_lease_of(user, queue, now)
+        if held is not None and held.pk == draft.pk:
+            return Claim(draft, already_held=True)
+        if held is not None:
+            raise Conflict(
+                "lease_held",
+                f"You are already reviewing {held.external_id} in {queue.slug}: decide or "
+                "release it first.",
+            )
+        if not lost_lease_on(draft, user, now):
+            raise Conflict(
+                "not_claimable_again",
+                "Someone else has taken this draft meanwhile, or it has moved on."
+                if draft.status == Draft.Status.IN_REVIEW or draft.is_final
+                else "Only a draft whose lease ran out on you can be claimed again by name; "
+                "claim the next draft of its queue instead.",
+            )
+        _lease_to(draft, queue, user)
+    return Claim(draft, already_held=False)
+
+
+def lost_lease_on(draft: Draft, user: User, now: datetime) -> bool:
+    """Whether the draft waits, claimable by this person, after their own lease on it ran out
+    (the reaper may or may not have ended that lease yet)."""
+    if draft.status == Draft.Status.IN_REVIEW:
+        return draft.leased_by_id == user.pk and draft.lease_expires_at <= now
+    if draft.status not in Draft.CLAIMABLE_STATUSES or draft.first_approver_id == user.pk:
+        return False
+    last = draft.leases.order_by("-started_at").first()
+    return last is not None and last.holder_id == user.pk and last.end_reason == Lease.End.EXPIRED
+
+
+def _lease_to(draft: Draft, queue: Queue, user: User) -> None:
+    """Start `user`'s lease on the locked draft, with its history row and audit entry."""
+    # Time the lease from now that the row is ours: a decision that ended the previous lease
+    # committed before our lock was granted, so the two can never overlap.
+    now = clock.now()
+    if draft.status == Draft.Status.IN_REVIEW:  # an expired lease: end it first
+        _end_lease(draft, Lease.End.EXPIRED, now, Actor.system("lease expiry"))
+    draft.status_before_lease = draft.status
+    draft.status = Draft.Status.IN_REVIEW
+    draft.leased_by = user
+    draft.lease_started_at = now
+    draft.lease_expires_at = now + queue.lease_duration
+    draft.first_claimed_at = draft.first_claimed_at or now
+    draft.save(update_fields=[*_LEASE_FIELDS, "first_claimed_at"])
+    Lease.objects.create(
+        draft=draft, queue=queue, holder=user, started_at=now, expires_at=draft.lease_expires_at
+    )
+    record(
+        events.DRAFT_CLAIMED,
+        actor=Actor.person(user),
+        object_type="draft",
+        object_id=draft.pk,
+        workflow_slug=queue.workflow.slug,
+        data={
+            "queue": queue.slug,
+            "before": {"status": draft.status_before_lease},
+            "after": {"status": draft.status, "lease_expires_at": _iso(draft.lease_expires_at)},
+        },
+    )
 
 
 _LEASE_FIELDS = [

@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from reviewqueue import clock
 from reviewqueue.models import Draft
+from reviewqueue.services import leases
 from reviewqueue.services.errors import Conflict, ReviewRefused
 
 
@@ -25,10 +26,16 @@ def refused(
     again so a lost lease loses no work.
     """
     status = 409 if isinstance(exc, Conflict) else 403
+    now = clock.now()
     context = {
         "refusal": exc,
         "draft": draft,
-        "holds_lease": draft is not None and draft.lease_is_live_for(request.user.pk, clock.now()),
+        "holds_lease": draft is not None and draft.lease_is_live_for(request.user.pk, now),
+        # Their lease ran out and nobody took the draft: one click to hold it again, typed
+        # work included.
+        "may_claim_again": draft is not None
+        and exc.code == "no_live_lease"
+        and leases.lost_lease_on(draft, request.user, now),
         "unsaved_text": unsaved_text,
         "unsaved_comment": unsaved_comment,
         "unsaved_reason": unsaved_reason,

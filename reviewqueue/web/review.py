@@ -82,6 +82,9 @@ def _review_page(
         "holds_lease": holds_lease,
         "may_review": may_review,
         "may_mark_golden": may_review and draft.status in Draft.DECIDED_BY_A_PERSON,
+        "may_claim_again": not holds_lease
+        and may_review
+        and leases.lost_lease_on(draft, request.user, clock.now()),
         # Why the draft is here, in the words of the reviewer who sent it up, at the top.
         "escalated_by": None if draft.is_final else _last_escalation(history),
         "history": history,
@@ -236,6 +239,23 @@ def _typed(post, draft: Draft) -> dict[str, str]:
         "unsaved_comment": post.get("comment", ""),
         "unsaved_reason": post.get("reason", ""),
     }
+
+
+@content_security_policy
+@sign_in_first()
+@post_only
+def claim_again(request: HttpRequest, draft_id: UUID) -> HttpResponse:
+    """The draft whose lease ran out on the reviewer, leased to them again (what they had
+    typed, sent along from the refusal page, comes back in the form)."""
+    try:
+        draft = _draft_for_review(request, draft_id)
+        claim = leases.claim_again(draft_id=draft.pk, user=request.user)
+    except ReviewRefused as exc:
+        return refused(request, exc)
+    _put_aside_typed_decision(request, draft)
+    until = timezone.localtime(claim.draft.lease_expires_at).strftime("%H:%M %Z")
+    messages.success(request, f"You hold {draft.external_id} again, until {until}.")
+    return redirect("draft", draft_id=draft.pk)
 
 
 @content_security_policy

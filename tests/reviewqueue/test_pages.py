@@ -11,7 +11,8 @@ from django.test import Client
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from reviewqueue.models import Decision, Draft, Queue
+from audit.models import AuditEntry
+from reviewqueue.models import Decision, Draft, Lease, Queue
 from reviewqueue.services import decisions, leases
 from reviewqueue.web.security import CONTENT_SECURITY_POLICY
 from tests.conftest import person_client, signed_in
@@ -716,3 +717,76 @@ def test_deciding_a_draft_someone_else_finished_names_them_and_when(claims):
     assert "The draft was already decided: approved by adjuster at " in page
     assert "What you typed was <strong>not saved</strong>" in page and "Tab 2." in page
     assert "either" not in page
+
+
+def test_a_lease_that_ran_out_can_be_claimed_again_with_what_was_typed(claims):
+    [draft, other] = make_drafts(claims, 2)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    let_lease_time_pass(draft, 16)
+    refused_page = decide(
+        adjuster, draft, action="edit", content="My rewrite.", error_category="tone", comment="Hm."
+    )
+    assert refused_page.status_code == 409
+    page = text(refused_page)
+    assert 'data-testid="claim-again"' in page and "Claim it again with what you typed" in page
+
+    response = adjuster.post(
+        f"/drafts/{draft.pk}/claim/", {"content": "My rewrite.", "action": "edit", "comment": "Hm."}
+    )
+
+    assert response.status_code == 302 and response.url == f"/drafts/{draft.pk}/"
+    draft.refresh_from_db()
+    assert draft.status == "in_review" and draft.leased_by.username == "adjuster"
+    assert draft.lease_expires_at > timezone.now()
+    form = adjuster.get(f"/drafts/{draft.pk}/").context["form"]
+    assert (form["content"].value(), form["comment"].value()) == ("My rewrite.", "Hm.")
+    assert Lease.objects.filter(draft=draft, ended_at__isnull=True).count() == 1
+    assert AuditEntry.objects.filter(action="draft.claimed", object_id=str(draft.pk)).count() == 2
+    assert Draft.objects.get(pk=other.pk).status == "queued"  # the queue's next was not taken
+
+
+def test_after_the_reaper_the_draft_page_offers_to_claim_it_again(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    let_lease_time_pass(draft, 16)
+    leases.expire_leases()
+    assert Draft.objects.get(pk=draft.pk).status == "queued"
+    assert 'data-testid="claim-again"' in text(adjuster.get(f"/drafts/{draft.pk}/"))
+    assert adjuster.post(f"/drafts/{draft.pk}/claim/").status_code == 302
+    assert Draft.objects.get(pk=draft.pk).leased_by.username == "adjuster"
+
+
+def test_claiming_again_is_refused_once_someone_else_took_the_draft(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    let_lease_time_pass(draft, 16)
+    senior = signed_in("senior_adjuster")
+    assert senior.post("/queues/claims-standard/claim/").url == f"/drafts/{draft.pk}/"
+    assert 'data-testid="claim-again"' not in text(adjuster.get(f"/drafts/{draft.pk}/"))
+    response = adjuster.post(f"/drafts/{draft.pk}/claim/")
+    assert response.status_code == 409
+    assert "Someone else has taken this draft meanwhile" in text(response)
+    assert Draft.objects.get(pk=draft.pk).leased_by.username == "senior_adjuster"
+
+
+def test_a_draft_never_leased_to_you_is_claimed_from_its_queue_not_by_name(claims):
+    [first, second] = make_drafts(claims, 2)
+    response = signed_in("adjuster").post(f"/drafts/{second.pk}/claim/")
+    assert response.status_code == 409
+    assert "claim the next draft of its queue instead" in text(response)
+    assert Draft.objects.get(pk=second.pk).status == "queued"
+
+
+def test_claiming_again_while_holding_another_draft_of_the_queue_is_refused(claims):
+    [draft, other] = make_drafts(claims, 2)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    let_lease_time_pass(draft, 16)
+    leases.expire_leases()
+    Draft.objects.filter(pk=draft.pk).update(due_at=timezone.now() + timedelta(days=1))
+    assert adjuster.post("/queues/claims-standard/claim/").url == f"/drafts/{other.pk}/"
+    response = adjuster.post(f"/drafts/{draft.pk}/claim/")
+    assert response.status_code == 409 and "decide or release it first" in text(response)
