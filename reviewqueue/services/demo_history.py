@@ -102,7 +102,13 @@ def _review(queue: Queue, reviewer: User, outcomes: list, rng: random.Random) ->
             )
         if n % 10 == 0 and action == "approve":
             feedback.mark_golden(user=reviewer, draft_id=draft.pk)
-        _spread(draft, now - timedelta(days=rng.randrange(DAYS), hours=rng.randrange(2, 20)), rng)
+        if action == "escalate":
+            # Still waiting in the escalation queue: escalated hours ago, within its SLA, so
+            # that "escalated on …" and "due in …" on its page agree.
+            received = now - timedelta(hours=rng.randint(3, 6))
+        else:
+            received = now - timedelta(days=rng.randrange(DAYS), hours=rng.randrange(2, 20))
+        _spread(draft, received, rng)
     return len(outcomes)
 
 
@@ -110,8 +116,11 @@ def _spread(draft: Draft, received: datetime, rng: random.Random) -> None:
     claimed = received + timedelta(minutes=rng.randint(3, 90))
     decided = claimed + timedelta(minutes=rng.randint(2, 25))
     times = {"received_at": received, "first_claimed_at": claimed}
-    if Draft.objects.filter(pk=draft.pk, decided_at__isnull=False).exists():
-        times["decided_at"] = decided  # escalated drafts wait in the escalation queue
+    draft.refresh_from_db(fields=["decided_at", "status", "queue"])
+    if draft.decided_at is not None:
+        times["decided_at"] = decided
+    elif draft.status == Draft.Status.ESCALATED:  # waits in the escalation queue
+        times["due_at"] = decided + draft.queue.sla
     Draft.objects.filter(pk=draft.pk).update(**times)
     Decision.objects.filter(draft=draft).update(decided_at=decided)
     Lease.objects.filter(draft=draft).update(

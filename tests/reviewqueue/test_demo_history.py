@@ -38,6 +38,13 @@ def test_history_is_decided_through_the_real_path_and_spread_over_two_weeks(empt
     assert metrics["escalation_reasons"] and metrics["sources_flagged"] >= 1
     assert len(metrics["series"]) >= 7
     assert Draft.objects.filter(is_golden=True).exists()
+    # Escalated drafts still wait, escalated hours ago and due within their queue's SLA.
+    escalated = Draft.objects.filter(status="escalated").select_related("queue")
+    assert escalated.exists()
+    for draft in escalated:
+        when = Decision.objects.get(draft=draft, action="escalate").decided_at
+        assert timezone.now() - when < timedelta(hours=8)
+        assert draft.due_at == when + draft.queue.sla and draft.due_at > timezone.now()
 
 
 def test_history_goes_only_into_an_empty_demo(demo):
