@@ -97,3 +97,39 @@ _DONE = {"approve": "Approved", "edit": "Edited", "reject": "Rejected", "escalat
 def done_words(action: str) -> str:
     """A decision's action as something done: "approve" → "Approved" (lists of past decisions)."""
     return _DONE.get(action, action)
+
+
+_DONE = {"approve": "Approved", "edit": "Edited", "reject": "Rejected", "escalate": "Escalated"}
+
+
+@register.filter
+def decision_words(decision: Any) -> str:
+    """What a decision did, said as done, with its place among two approvals when it had one:
+    "Approved (second approval)", "Edited (first approval of the changed text)"."""
+    said = _DONE.get(decision.action, decision.action)
+    if decision.action not in ("approve", "edit"):
+        return said
+    if decision.is_final and decision.first_approver_id:
+        return f"{said} (second approval)"
+    if not decision.is_final:
+        # An approval that did not finish the draft waited for a second one (or the draft was
+        # escalated or withdrawn after it): a first approval, or a new one after an edit.
+        if decision.first_approver_id:  # a second reviewer's edit: the new text needs another
+            return f"{said} (first approval of the changed text)"
+        return f"{said} (first approval)"
+    return said
+
+
+_OUTCOMES = {
+    "approved": "approved",
+    "edited": "approved with edits",
+    "rejected": "rejected",
+    "auto_approved": "auto-approved",
+    "withdrawn": "withdrawn by its producer",
+}
+
+
+@register.filter
+def outcome_words(draft: Any) -> str:
+    """A finished draft's outcome in plain words: "edited" reads as work left, not done."""
+    return _OUTCOMES.get(draft.status, draft.get_status_display().lower())

@@ -525,7 +525,7 @@ def test_escalating_moves_the_draft_to_the_escalation_queue(claims):
     assert draft.status == "escalated" and draft.queue.slug == "claims-escalations"
     assert f"Escalated {draft.external_id} to claims-escalations." in text(adjuster.get("/"))
     history = text(signed_in("senior_adjuster").get(f"/drafts/{draft.pk}/"))
-    assert "<strong>Escalate</strong> by adjuster" in history
+    assert "<strong>Escalated</strong> by adjuster" in history
     assert "Reason: Coverage unclear." in history
     # Said at the top too, beside why the draft was first routed.
     top = re.search(r'data-testid="escalated-by">(.*?)</dd>', history).group(1)
@@ -790,3 +790,25 @@ def test_claiming_again_while_holding_another_draft_of_the_queue_is_refused(clai
     assert adjuster.post("/queues/claims-standard/claim/").url == f"/drafts/{other.pk}/"
     response = adjuster.post(f"/drafts/{draft.pk}/claim/")
     assert response.status_code == 409 and "decide or release it first" in text(response)
+
+
+def test_the_history_says_which_approval_each_was_and_the_outcome_in_plain_words(claims):
+    [draft] = make_drafts(claims, 1, consequence="critical")
+    first, second = signed_in("senior_adjuster"), signed_in("senior_adjuster2")
+    claim(first, draft.queue.slug)
+    assert decide(first, draft, action="approve").status_code == 302
+    claim(second, draft.queue.slug)
+    edited = decide(second, draft, action="edit", content="Changed.", error_category="tone")
+    assert edited.status_code == 302
+    claim(first, draft.queue.slug)
+    assert decide(first, draft, action="approve").status_code == 302
+
+    page = text(signed_in("senior_adjuster").get(f"/drafts/{draft.pk}/"))
+
+    said = re.findall(r"<strong>([^<]+)</strong> by (\w+)", page)
+    assert said == [
+        ("Approved (first approval)", "senior_adjuster"),
+        ("Edited (first approval of the changed text)", "senior_adjuster2"),
+        ("Approved (second approval)", "senior_adjuster"),
+    ]
+    assert "This draft was approved with edits; there is nothing left to decide." in page
