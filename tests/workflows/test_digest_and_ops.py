@@ -52,9 +52,10 @@ def test_the_digest_shows_the_week_beside_the_one_before_with_links(demo, mailou
         assert digest.send(claims).sent
     [mail] = mailoutbox
     assert "owner@example.com" in mail.to
-    assert (
-        "- Tone: 3 (+2 on the week before, when it had 1)" in mail.body
-    )  # the label reviewers see
+    assert "- Tone: 3 (up 2 from 1 the week before)" in mail.body  # the label reviewers see
+    assert "approved unchanged" in mail.subject
+    assert "The dashboard, for any period: http://" in mail.body
+    assert "Cost: US$ 0.00 (– per draft, – per accepted draft)" in mail.body  # none received
     assert f"week of {start:%-d %b %Y} to" in mail.body
     assert "SLA breaches: 0" in mail.body
     # Each example link opens the decided draft for the owner who got the mail: no dead end.
@@ -136,3 +137,19 @@ def test_behind_the_proxy_loopback_is_everyone_so_metrics_need_the_token(demo):
     via_proxy = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
     assert via_proxy.get("/metrics").status_code == 403
     assert via_proxy.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("amount", "places", "said"),
+    [
+        ("-0.0100", 2, "−US$ 0.01"),
+        ("-0.001", 2, "US$ 0.00"),
+        ("0.0065", 4, "US$ 0.0065"),
+        ("1234.5", 2, "US$ 1,234.50"),
+        (None, 2, "–"),
+    ],
+)
+def test_amounts_in_the_digest_say_their_currency_and_sign(amount, places, said):
+    from workflows.templatetags.owner import usd
+
+    assert usd(amount, places) == said

@@ -48,6 +48,7 @@ def build(workflow: Workflow, start: datetime, end: datetime) -> Digest:
             "label": labels.get(item["category"], item["category"]),  # as reviewers see them
             "before": before.get(item["category"], 0),
             "change": item["count"] - before.get(item["category"], 0),
+            "compared": _compared(item["count"], before.get(item["category"], 0)),
             "examples": [
                 settings.RQ_BASE_URL + reverse("owner-draft", args=[workflow.slug, draft_id])
                 for draft_id in examples[item["category"]]
@@ -62,17 +63,25 @@ def build(workflow: Workflow, start: datetime, end: datetime) -> Digest:
         "this": this,
         "last": last,
         "categories": categories,
+        "dashboard": settings.RQ_BASE_URL + reverse("owner-dashboard", args=[workflow.slug]),
     }
     subject = (
         f"{workflow.name}: week of {context['start']:%d %b} — "
         f"{this['drafts_received']} drafts, "
-        f"{_pct(this['acceptance_rate'])} accepted"
+        f"{_pct(this['acceptance_rate'])} approved unchanged"
     )
     return Digest(
         subject=subject,
         text=render_to_string("digest/weekly.txt", context),
         html=render_to_string("digest/weekly.html", context),
     )
+
+
+def _compared(now: int, before: int) -> str:
+    """This week's count against the week before's, in words: "up 2 from 1 the week before"."""
+    if now == before:
+        return "as many as the week before"
+    return f"{'up' if now > before else 'down'} {abs(now - before)} from {before} the week before"
 
 
 def _pct(rate: float | None) -> str:

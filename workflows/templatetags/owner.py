@@ -33,3 +33,13 @@ def seconds_words(seconds: float | None) -> str:
 def callback_address(url: str) -> str:
     """Where a callback goes, without the query string (tokens live there)."""
     return urls.shown(url)
+
+
+@register.filter
+def usd(amount: object, places: int = 2) -> str:
+    """An amount in US dollars: "US$ 0.0065", a loss as "−US$ 0.01"; None → "–"."""
+    if amount is None or amount == "":
+        return "–"
+    rounded = round(float(str(amount)), int(places))
+    shown = f"US$ {abs(rounded):,.{int(places)}f}"
+    return f"−{shown}" if rounded < 0 else shown
