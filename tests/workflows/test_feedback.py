@@ -59,6 +59,20 @@ def test_escalation_reasons_that_differ_only_in_case_spacing_or_a_full_stop_coun
     ]
 
 
+def test_drafts_the_producer_escalated_are_counted_apart_with_their_reasons(fresh):
+    make_drafts(fresh, 2, escalate={"reason": "Model unsure of coverage."})
+    make_drafts(fresh, 1, escalate={"reason": "model unsure of coverage"})
+    make_drafts(fresh, 1)
+
+    m = person_client("claims_owner").get(METRICS).json()
+
+    assert m["escalated_by_producer"] == 3
+    assert m["producer_escalation_reasons"] == [{"reason": "Model unsure of coverage.", "count": 3}]
+    assert m["escalation_reasons"] == [] and m["escalations"] == 0  # no reviewer escalated
+    page = signed_in("claims_owner").get("/workflows/claims-intake-summary/").content.decode()
+    assert "Sent straight to escalation by the producer (3)" in page
+
+
 def test_metrics_match_a_hand_checked_week(fresh):
     # Ten drafts at US$ 0.01 each, all in claims-standard, sources on eight of them.
     drafts = make_drafts(

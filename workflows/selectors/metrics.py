@@ -135,6 +135,15 @@ def workflow_metrics(workflow: Workflow, period: Period) -> dict:
                 same_reasons_together(total.reasons).items(), key=lambda r: (-r[1], r[0])
             )[:10]
         ],
+        # Drafts the producing system sent straight to the escalation queue (its model was
+        # unsure), apart from reviewers' escalations: a different signal for the owners.
+        "escalated_by_producer": n["escalated_by_producer"],
+        "producer_escalation_reasons": [
+            {"reason": reason, "count": count}
+            for reason, count in sorted(
+                same_reasons_together(total.producer_reasons).items(), key=lambda r: (-r[1], r[0])
+            )[:10]
+        ],
         "auto_approved": n["auto_approved"],
         "qa_samples": {
             "reviewed": n["qa_reviewed"],

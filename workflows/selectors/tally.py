@@ -84,6 +84,7 @@ class Tally:
     cost_usd: Decimal = Decimal(0)
     categories: Counter = field(default_factory=Counter)
     reasons: Counter = field(default_factory=Counter)
+    producer_reasons: Counter = field(default_factory=Counter)  # escalations asked at ingest
     claim_wait: Counter = field(default_factory=Counter)  # histogram of ms to first claim
     decision_time: Counter = field(default_factory=Counter)  # histogram of ms to decision
 
@@ -92,6 +93,7 @@ class Tally:
         self.cost_usd += other.cost_usd
         self.categories.update(other.categories)
         self.reasons.update(other.reasons)
+        self.producer_reasons.update(other.producer_reasons)
         self.claim_wait.update(other.claim_wait)
         self.decision_time.update(other.decision_time)
 
@@ -101,6 +103,7 @@ class Tally:
             "cost_usd": str(self.cost_usd),
             "categories": dict(self.categories),
             "reasons": dict(self.reasons),
+            "producer_reasons": dict(self.producer_reasons),
             # JSON object keys are strings; buckets are ints again in from_json.
             "claim_wait": {str(k): v for k, v in self.claim_wait.items()},
             "decision_time": {str(k): v for k, v in self.decision_time.items()},
@@ -113,12 +116,13 @@ class Tally:
             cost_usd=Decimal(data["cost_usd"]),
             categories=Counter(data["categories"]),
             reasons=Counter(data["reasons"]),
+            producer_reasons=Counter(data.get("producer_reasons", {})),
             claim_wait=Counter({int(k): v for k, v in data["claim_wait"].items()}),
             decision_time=Counter({int(k): v for k, v in data["decision_time"].items()}),
         )
 
 
-TALLY_VERSION = 1  # raise when Tally's meaning or shape changes: stored days are recomputed
+TALLY_VERSION = 2  # raise when Tally's meaning or shape changes: stored days are recomputed
 
 
 def tally_by_day(workflow: Workflow, start: datetime, end: datetime) -> dict[date, Tally]:
@@ -148,6 +152,12 @@ def tally_by_day(workflow: Workflow, start: datetime, end: datetime) -> dict[dat
             received=row["n"], with_sources=row["with_sources"], auto_approved=row["auto_approved"]
         )
         tally.cost_usd += row["cost"] or Decimal(0)
+
+    asked = received.exclude(escalation_request="").annotate(d=TruncDay("received_at"))
+    for row in asked.values("d", "escalation_request").annotate(n=Count("pk")):
+        tally = day(row["d"])
+        tally.counts["escalated_by_producer"] += row["n"]
+        tally.producer_reasons[row["escalation_request"]] += row["n"]
 
     decided = drafts.filter(**between("decided_at"), status__in=FINAL)
     for row in (
