@@ -126,6 +126,7 @@ def test_metrics_match_a_hand_checked_week(fresh):
     today = timezone.now().date().isoformat()
     assert {
         "bucket": today,
+        "days_in_period": 1,
         "received": 10,
         "approved": 5,
         "edited": 2,
@@ -141,6 +142,14 @@ def test_metrics_periods_and_buckets(fresh):
     older = (timezone.now() - timedelta(days=90)).date().isoformat()
     assert owner.get(METRICS, {"from": older, "to": old}).json()["drafts_received"] == 0
     assert owner.get(METRICS, {"bucket": "week"}).json()["series"][0]["received"] == 2
+    # A week the period cuts says how much of it the period holds.
+    today = timezone.now().date().isoformat()
+    [week] = owner.get(METRICS, {"from": today, "to": today, "bucket": "week"}).json()["series"]
+    assert (week["received"], week["days_in_period"]) == (2, 1)
+    page = signed_in("claims_owner").get(
+        "/workflows/claims-intake-summary/", {"start": today, "end": today, "bucket": "week"}
+    )
+    assert "(1 day in the period)" in page.content.decode()
     assert owner.get(METRICS, {"bucket": "month"}).status_code == 400
     assert owner.get(METRICS, {"from": "yesterday-ish"}).status_code == 400
     for far in (

@@ -133,11 +133,13 @@ def test_received_and_decided_on_different_days_land_in_their_own_days(fresh):  
     m = person_client("claims_owner").get(METRICS).json()
     assert {
         "bucket": at(3).date().isoformat(),
+        "days_in_period": 1,
         "received": 1,
         **dict.fromkeys(["approved", "edited", "rejected", "escalations"], 0),
     } in m["series"]
     assert {
         "bucket": at(2).date().isoformat(),
+        "days_in_period": 1,
         "received": 0,
         "approved": 0,
         "edited": 0,

@@ -181,18 +181,22 @@ def workflow_metrics(workflow: Workflow, period: Period) -> dict:
                 for row in earned.inputs
             ],
         },
-        "series": _series(days, period.bucket),
+        "series": _series(days, period),
     }
 
 
-def _series(days: dict[date, Tally], bucket: str) -> list[dict]:
+def _series(days: dict[date, Tally], period: Period) -> list[dict]:
     """Received, outcomes and escalations per day or per week (weeks start on Monday).
 
     The series runs from the first bucket with activity to the last, quiet buckets in between
     included as zeros, so a chart or a table of it shows the gaps instead of closing them up;
-    it stays as long as the workflow has been busy, however wide the period asked for.
+    it stays as long as the workflow has been busy, however wide the period asked for. Each
+    bucket says how many of its days lie in the period: a week the period cuts is not a week.
     """
+    bucket = period.bucket
     step = timedelta(days=7 if bucket == "week" else 1)
+    first, after = period.start.date(), (period.end - timedelta(microseconds=1)).date()
+    after += timedelta(days=1)  # the day after the period's last
     rows: dict[date, Tally] = {}
     for day, tally in days.items():
         if any(tally.counts[k] for k in ("received", *FINAL, "escalations")):
@@ -205,6 +209,7 @@ def _series(days: dict[date, Tally], bucket: str) -> list[dict]:
         series.append(
             {
                 "bucket": key.isoformat(),
+                "days_in_period": (min(key + step, after) - max(key, first)).days,
                 "received": counts["received"],
                 **{status: counts[status] for status in FINAL},
                 "escalations": counts["escalations"],
