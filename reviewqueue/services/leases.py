@@ -99,6 +99,15 @@ def lost_lease_on(draft: Draft, user: User, now: datetime) -> bool:
     return last is not None and last.holder_id == user.pk and last.end_reason == Lease.End.EXPIRED
 
 
+def lost_to_revocation(draft_id: UUID, user: User) -> Draft | None:
+    """The draft, if the person's last lease on it ended because their review right was taken
+    away: they may no longer see it, but they know it, and what they typed is theirs."""
+    last = Lease.objects.filter(draft_id=draft_id, holder=user).order_by("-started_at").first()
+    if last is None or last.end_reason != Lease.End.REVOKED:
+        return None
+    return Draft.objects.only("content", "reviewed_content").get(pk=draft_id)
+
+
 def _lease_to(draft: Draft, queue: Queue, user: User) -> None:
     """Start `user`'s lease on the locked draft, with its history row and audit entry."""
     # Time the lease from now that the row is ours: a decision that ended the previous lease

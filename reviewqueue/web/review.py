@@ -27,7 +27,7 @@ from reviewqueue.api.serializers import MAX_CONTENT_CHARS
 from reviewqueue.models import Decision, Draft, SourceFlag
 from reviewqueue.selectors.access import REVIEW, access_draft_for_review, draft_for_person, may
 from reviewqueue.services import decisions, feedback, leases
-from reviewqueue.services.errors import Invalid, ReviewRefused
+from reviewqueue.services.errors import Invalid, NotAllowed, ReviewRefused
 from reviewqueue.web.changes import DecisionChanges, decision_history
 from reviewqueue.web.forms import DecisionForm
 from reviewqueue.web.inbox import claim_next_in
@@ -171,6 +171,16 @@ def decide(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         draft = _draft_for_review(request, draft_id)
     except ReviewRefused as exc:
         return refused(request, exc)
+    except Http404:
+        lost = leases.lost_to_revocation(draft_id, request.user)
+        if lost is None:
+            raise
+        removed = NotAllowed(
+            "permission_denied",
+            "Your right to review this draft's queue was taken away while you held it: the "
+            "decision was not made, and the draft went back to its queue for others.",
+        )
+        return refused(request, removed, **_typed(request.POST, lost))
     form = DecisionForm(request.POST, draft=draft)
     if not form.is_valid():
         return _review_page(request, draft, form, status=400)

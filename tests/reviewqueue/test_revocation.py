@@ -3,6 +3,8 @@ way it was made (services, guardian's admin pages, role membership)."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
@@ -17,7 +19,7 @@ from reviewqueue.models import (
     QueueUserObjectPermission,
 )
 from reviewqueue.services.permissions import grant_permission, remove_from_role, revoke_permission
-from tests.conftest import person_client
+from tests.conftest import person_client, signed_in
 from tests.reviewqueue.helpers import error_code
 
 pytestmark = pytest.mark.django_db
@@ -218,3 +220,26 @@ def test_a_review_right_of_their_own_is_enough_when_a_role_gives_view(demo):
     assert QueueUserObjectPermission.objects.filter(
         user=person, content_object=queue, permission__codename="review_queue"
     ).exists()
+
+
+def test_a_reviewer_whose_rights_were_taken_mid_review_is_told_so_and_keeps_their_text(demo):
+    page_client = signed_in("adjuster")
+    draft_id = claim(person_client("adjuster"), "claims-standard")
+    remove_from_role(
+        user=User.objects.get(username="adjuster"),
+        group=Group.objects.get(name="adjusters"),
+        actor=ADMIN,
+    )
+    response = page_client.post(
+        f"/drafts/{draft_id}/decide/",
+        {"action": "edit", "content": "My rewrite.", "error_category": "tone", "comment": "Ok."},
+    )
+    assert response.status_code == 403
+    page = html.unescape(response.content.decode())
+    assert "Your right to review this draft's queue was taken away while you held it" in page
+    assert "My rewrite." in page and "Ok." in page
+    assert f"/drafts/{draft_id}/" not in page  # no way back to a draft they may not see
+    assert Draft.objects.get(pk=draft_id).status == "queued"
+    # Anyone else asking about that draft still gets the plain 404.
+    other = signed_in("controller").post(f"/drafts/{draft_id}/decide/", {"action": "approve"})
+    assert other.status_code == 404
