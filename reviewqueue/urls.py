@@ -59,5 +59,6 @@ urlpatterns = [
 ]
 
 handler400 = views.refused_request
+handler403 = views.forbidden
 handler404 = views.not_found
 handler500 = views.server_error

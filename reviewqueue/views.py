@@ -1,10 +1,10 @@
 """Health check and the error handlers. The reviewer pages live in reviewqueue/web/."""
 
 from django.http import HttpRequest, HttpResponse
-from django.views.defaults import bad_request, page_not_found
+from django.views.defaults import bad_request, page_not_found, permission_denied
 from django.views.defaults import server_error as html_server_error
 
-from reviewqueue.api.errors import json_400, json_404, json_500
+from reviewqueue.api.errors import json_400, json_403, json_404, json_500
 from reviewqueue.web.security import CONTENT_SECURITY_POLICY
 
 
@@ -12,6 +12,12 @@ def refused_request(request: HttpRequest, exception=None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return json_400(request, exception)
     return _hardened(bad_request(request, exception))
+
+
+def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return json_403(request, exception)
+    return _hardened(permission_denied(request, exception))
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:

@@ -138,6 +138,12 @@ def json_400(request, exception=None) -> JsonResponse:
     )
 
 
+def json_403(request, exception=None) -> JsonResponse:
+    return JsonResponse(
+        error_body("permission_denied", "You may not do this."), status=status.HTTP_403_FORBIDDEN
+    )
+
+
 def json_404(request, exception=None) -> JsonResponse:
     return JsonResponse(error_body("not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
 

@@ -128,7 +128,11 @@ def test_the_admin_deletes_no_draft_and_no_key(one_waiting, claims, path):
     key, _ = create_producer_key(workflow=claims, actor=Actor.system("test"))
     url = path.format(draft=one_waiting.pk, key=key.pk)
     admin = admin_client()
-    assert admin.get(url).status_code == 403
+    refused = admin.get(url)
+    assert refused.status_code == 403
+    assert "The admin deletes nothing that decisions or the audit log rest on" in (
+        refused.content.decode()
+    )  # the product's page, with the way on, not a bare "403 Forbidden"
     assert admin.post(url, {"post": "yes"}).status_code == 403
     assert Draft.objects.filter(pk=one_waiting.pk).exists()
     assert ProducerKey.objects.filter(pk=key.pk).exists()
