@@ -89,6 +89,9 @@ def test_a_wrong_password_shows_an_error_and_stays_on_the_login_page(page, live_
     assert path_of(page, live_server) == "/login/"
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     expect(page.get_by_test_id("username")).to_have_count(0)
+    # The username stays and the cursor waits in the password box, where the retyping is.
+    expect(page.locator("#id_username")).to_have_value("adjuster")
+    expect(page.locator("#id_password")).to_be_focused()
     page.screenshot(path="/tmp/rq-login-error.png", full_page=True)
 
 
