@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
@@ -71,7 +72,10 @@ def _mail(checkpoint: AuditCheckpoint) -> None:
             "Keep this message: it lets you prove later that the audit log was not rewritten.\n\n"
             f"Position: {checkpoint.position}\nHead hash: {checkpoint.head_hash}\n"
             f"Recorded: {checkpoint.created_at.isoformat()}\n\n"
-            "To check the log against it:\n"
+            "To check the log against it, sign in as an auditor, open the audit log "
+            f'({settings.RQ_BASE_URL}/audit/) and paste this into "Verify the chain now":\n'
+            f"  {checkpoint.position}:{checkpoint.head_hash}\n\n"
+            "or, from a shell on the server:\n"
             f"  manage.py verify_audit --checkpoint {checkpoint.position}:{checkpoint.head_hash}\n"
         ),
         from_email=None,

@@ -40,7 +40,7 @@ def test_the_owner_sees_the_figures_of_the_period(fresh):  # noqa: F811
     )  # labels, as reviewers see them
     assert "Switch auto-approval on" in html  # owners may act
     # The escalation rate says what it is a share of (here 1 escalation of 4 decisions).
-    assert "(1 of 4, first approvals of two-person drafts counted)" in html
+    assert "(1 of 4 decisions given)" in html
     # The JSON link asks for the same period the page shows.
     link = re.search(r'href="([^"]+)" data-testid="metrics-json"', html).group(1)
     as_json = signed_in("claims_owner").get(link.replace("&amp;", "&")).json()

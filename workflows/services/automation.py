@@ -85,7 +85,10 @@ def _iso(moment: datetime | None) -> str | None:
 def not_earned_because(workflow: Workflow, count: int, rate: Decimal | None) -> str | None:
     """Why auto-approval may not be switched on now (None: it may)."""
     if workflow.qa_queue is None:
-        return "The workflow has no QA queue for the samples; set one first."
+        return (
+            "The workflow has no QA queue for the samples: an admin sets one on the workflow's "
+            "admin page first."
+        )
     if count < workflow.automation_window:
         since = (
             f" since QA results switched it off on {workflow.automation_revoked_at:%d %b %Y}"
