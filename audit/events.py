@@ -18,6 +18,7 @@ LEASE_EXPIRED = "lease.expired"
 LEASE_REVOKED = "lease.revoked"
 PRODUCER_KEY_CREATED = "producer_key.created"
 PRODUCER_KEY_REVOKED = "producer_key.revoked"
+PRODUCER_KEY_CHANGED = "producer_key.changed"
 PERSONAL_TOKEN_ISSUED = "personal_token.issued"
 PERSONAL_TOKEN_REVOKED = "personal_token.revoked"
 WORKFLOW_CREATED = "workflow.created"
@@ -66,6 +67,8 @@ REGISTERED: dict[str, str] = {
     LEASE_REVOKED: "A lease ended because its holder lost review permission on the queue.",
     PRODUCER_KEY_CREATED: "A workflow API key was created.",
     PRODUCER_KEY_REVOKED: "A workflow API key was revoked.",
+    PRODUCER_KEY_CHANGED: "A workflow API key's name or highest consequence changed "
+    "(before / after).",
     PERSONAL_TOKEN_ISSUED: "A person's API token was issued.",
     PERSONAL_TOKEN_REVOKED: "A person's API token was revoked.",
     WORKFLOW_CREATED: "A workflow was created.",

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
@@ -7,9 +8,10 @@ from guardian.admin import GroupManage, GuardedModelAdmin, UserManage
 from audit.actors import Actor
 from audit.changes import changed, snapshot
 from audit.services import record
+from reviewqueue.admin_secrets import SecretShownOnceAdmin
 from reviewqueue.models import Decision, Draft, PersonalToken, Queue, QueueGroupObjectPermission
 from reviewqueue.selectors.access import is_auditor
-from reviewqueue.services.tokens import revoke_token
+from reviewqueue.services.tokens import issue_token, revoke_token
 
 admin.site.site_header = "ReviewQueue administration"
 admin.site.site_title = "ReviewQueue admin"
@@ -187,10 +189,26 @@ class DraftAdmin(admin.ModelAdmin):
         return False  # a draft, its decisions and leases are the record; retention purges text
 
 
+class NewPersonalTokenForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label="Person",
+        queryset=User.objects.filter(is_active=True).order_by("username"),
+        to_field_name="username",
+        help_text="They call the API with it, with their own rights.",
+    )
+
+
 @admin.register(PersonalToken)
-class PersonalTokenAdmin(admin.ModelAdmin):
-    """Tokens are issued with `manage.py issue_token` so the secret is shown once; here they are
+class PersonalTokenAdmin(SecretShownOnceAdmin):
+    """Tokens are issued here or with `manage.py issue_token`, the secret shown once; they are
     listed and revoked, never edited or deleted."""
+
+    add_form = NewPersonalTokenForm
+    add_intro = "A personal API token acts as its person, with exactly their rights."
+    secret_use = "It is sent as Authorization: Bearer <secret>."
+
+    def create(self, data: dict, actor: Actor) -> tuple[PersonalToken, str]:
+        return issue_token(user=data["user"], actor=actor)
 
     list_display = ["prefix", "user", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at"]
@@ -198,9 +216,6 @@ class PersonalTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "prefix", "created_at", "last_used_at", "revoked_at"]
     exclude = ["key_hash"]
     actions = ["revoke"]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

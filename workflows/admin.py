@@ -7,10 +7,11 @@ from django.utils.html import format_html
 
 from audit.actors import Actor
 from reviewqueue.admin import AtomicGuardedAdmin, save_audited
+from reviewqueue.admin_secrets import SecretShownOnceAdmin
 from reviewqueue.models import Queue
 from workflows.models import ErrorCategory, ProducerKey, Workflow
-from workflows.routing import Policy, PolicyError
-from workflows.services.keys import revoke_producer_key
+from workflows.routing import LEVELS, Policy, PolicyError
+from workflows.services.keys import create_producer_key, revoke_producer_key
 from workflows.services.policies import set_routing_policy
 from workflows.services.workflows import keep_roi_history
 
@@ -143,18 +144,44 @@ class WorkflowAdmin(AtomicGuardedAdmin):
         formset.save_m2m()
 
 
+class NewProducerKeyForm(forms.Form):
+    workflow = forms.ModelChoiceField(
+        queryset=Workflow.objects.order_by("slug"), to_field_name="slug"
+    )
+    name = forms.CharField(max_length=100, required=False, help_text="Whose system it is for.")
+    max_consequence = forms.ChoiceField(
+        label="Highest consequence",
+        required=False,
+        choices=[("", "any level"), *((level, level) for level in LEVELS)],
+        help_text="Drafts above this level are refused with 403 consequence_not_allowed.",
+    )
+
+
 @admin.register(ProducerKey)
-class ProducerKeyAdmin(admin.ModelAdmin):
-    """Keys are created with `manage.py create_producer_key` so the secret is shown once."""
+class ProducerKeyAdmin(SecretShownOnceAdmin):
+    """Keys are created here or with `manage.py create_producer_key`; the secret is shown once."""
 
     list_display = ["prefix", "workflow", "name", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["workflow", "prefix", "created_at", "last_used_at", "revoked_at"]
     exclude = ["key_hash"]
+    add_form = NewProducerKeyForm
+    add_intro = "A producing system sends drafts to one workflow with its key."
+    secret_use = "The producer sends it as Authorization: Bearer <secret>."
 
     actions = ["revoke"]
 
-    def has_add_permission(self, request):
-        return False
+    def save_model(self, request, obj, form, change):
+        # Its name and highest consequence level: a change of what the key may send is audited.
+        save = super().save_model
+        save_audited(request, obj, "producer_key", lambda: save(request, obj, form, change))
+
+    def create(self, data: dict, actor: Actor) -> tuple[ProducerKey, str]:
+        return create_producer_key(
+            workflow=data["workflow"],
+            name=data["name"],
+            max_consequence=data["max_consequence"],
+            actor=actor,
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoke instead: the drafts a key sent keep naming it

@@ -150,7 +150,7 @@ def test_the_checkpoint_is_mailed_to_auditors(demo, mailoutbox):
     assert [m.to for m in mailoutbox] == [["auditor@example.com"]]
     assert checkpoint.head_hash in mailoutbox[0].body
     # An auditor checks it on the audit log page; the shell command is the fallback.
-    assert "/audit/) and paste this into \"Verify the chain now\"" in mailoutbox[0].body
+    assert '/audit/) and paste this into "Verify the chain now"' in mailoutbox[0].body
     assert f"  {checkpoint.position}:{checkpoint.head_hash}\n" in mailoutbox[0].body
 
 
