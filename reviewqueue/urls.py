@@ -13,6 +13,7 @@ SAFE = ["get", "head"]
 
 urlpatterns = [
     path("", inbox.home, name="home"),
+    path("queues/<slug:slug>/", inbox.queue_page, name="queue"),
     path("queues/<slug:slug>/claim/", inbox.claim, name="queue-claim"),
     path("drafts/<draft_id:draft_id>/", review.review, name="draft"),
     path("drafts/<draft_id:draft_id>/decide/", review.decide, name="draft-decide"),

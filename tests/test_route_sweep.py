@@ -24,6 +24,7 @@ PUBLIC = {
 # Every other route, so that a new one has to be added here (and thought about).
 PROTECTED = {
     "",
+    "queues/<slug:slug>/",
     "queues/<slug:slug>/claim/",
     "drafts/<draft_id:draft_id>/",
     "drafts/<draft_id:draft_id>/decide/",

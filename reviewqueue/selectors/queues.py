@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import Now
 
 from reviewqueue.models import Decision, Draft, Queue
@@ -59,6 +59,16 @@ def held_drafts(user: AbstractBaseUser) -> list[Draft]:
         .select_related("queue")
         .only("id", "external_id", "title", "lease_expires_at", "queue__slug")
         .order_by("lease_expires_at")
+    )
+
+
+def drafts_in_queue(queue: Queue) -> QuerySet[Draft]:
+    """The queue's undecided drafts in the order claims take them: most urgent first."""
+    return (
+        Draft.objects.filter(queue=queue)
+        .exclude(status__in=Draft.FINAL_STATUSES)
+        .select_related("leased_by", "first_approver")
+        .order_by("due_at", "received_at", "id")
     )
 
 

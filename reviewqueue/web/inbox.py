@@ -5,13 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from reviewqueue.models import Queue
-from reviewqueue.selectors.access import REVIEW, access_queue
+from reviewqueue.selectors.access import REVIEW, VIEW, access_queue, may
 from reviewqueue.selectors.queues import (
+    drafts_in_queue,
     held_drafts,
     queue_overview,
     recent_decisions,
@@ -40,6 +43,28 @@ def home(request: HttpRequest) -> HttpResponse:
         "workflows": workflows_with_feedback(request.user),
     }
     return render(request, "home.html", context)
+
+
+QUEUE_PAGE_SIZE = 50
+
+
+@content_security_policy
+@login_required
+@require_safe
+def queue_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The queue's undecided drafts, for anyone who may view it (reviewing or not)."""
+    try:
+        queue = access_queue(request.user, slug, VIEW)
+    except Queue.DoesNotExist as missing:
+        raise Http404("No such queue.") from missing
+    page = Paginator(drafts_in_queue(queue), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "queue": queue,
+        "page": page,
+        "may_review": may(request.user, REVIEW, queue),
+        "now": timezone.now(),
+    }
+    return render(request, "queue.html", context)
 
 
 @content_security_policy

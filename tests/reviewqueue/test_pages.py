@@ -812,3 +812,36 @@ def test_the_history_says_which_approval_each_was_and_the_outcome_in_plain_words
         ("Approved (second approval)", "senior_adjuster"),
     ]
     assert "This draft was approved with edits; there is nothing left to decide." in page
+
+
+def test_a_view_only_person_opens_the_queue_and_sees_what_waits_most_urgent_first(claims):
+    Draft.objects.filter(queue__slug="claims-standard").update(status="approved")
+    later, sooner = make_drafts(claims, 2)
+    Draft.objects.filter(pk=later.pk).update(due_at=timezone.now() + timedelta(days=1))
+    viewer = User.objects.create_user(username="team_lead", password="x")
+    assign_perm("view_queue", viewer, Queue.objects.get(slug="claims-standard"))
+    client = Client()
+    client.force_login(viewer)
+
+    home = text(client.get("/"))
+    assert '<a href="/queues/claims-standard/">claims-standard</a>' in home
+    page = text(client.get("/queues/claims-standard/"))
+
+    rows = page[page.index('data-testid="queue-drafts"') :]
+    assert rows.index(f"/drafts/{sooner.pk}/") < rows.index(f"/drafts/{later.pk}/")
+    assert "you may view it, not review it" in page and "Claim next" not in page
+    assert client.get(f"/drafts/{later.pk}/").status_code == 200  # each row opens
+
+
+def test_the_queue_page_is_paged_and_hidden_from_those_who_may_not_view_it(claims):
+    Draft.objects.filter(queue__slug="claims-standard").update(status="approved")
+    make_drafts(claims, 51)
+    adjuster = signed_in("adjuster")
+    first = text(adjuster.get("/queues/claims-standard/"))
+    assert "1–50 of 51" in first and "Claim next in claims-standard" in first
+    second = text(adjuster.get("/queues/claims-standard/", {"page": "2"}))
+    assert "51–51 of 51" in second
+    assert adjuster.get("/queues/claims-standard/", {"page": "x"}).status_code == 200
+    assert adjuster.get("/queues/claims-critical/").status_code == 404  # not theirs to see
+    assert adjuster.get("/queues/no-such-queue/").status_code == 404
+    assert signed_in("controller").get("/queues/claims-standard/").status_code == 404
