@@ -9,7 +9,7 @@ from uuid import UUID
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -32,6 +32,16 @@ from workflows.services import automation
 RECENT_CALLBACKS = 20
 # What owners may read of their workflow's drafts: what a person decided (the golden set's cases).
 DECIDED = Draft.DECIDED_BY_A_PERSON
+
+
+def _period_query(query: QueryDict) -> QueryDict:
+    """The dashboard's period, also given as the metrics API names it (`from`, `to`): a link
+    copied from one to the other must not quietly show the default 30 days."""
+    query = query.copy()
+    for api_name, name in (("from", "start"), ("to", "end")):
+        if api_name in query and name not in query:
+            query[name] = query[api_name]
+    return query
 
 
 class PeriodForm(forms.Form):
@@ -91,7 +101,7 @@ def _refused(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     workflow, role = _workflow_for(request, slug)
-    form = PeriodForm(request.GET if request.GET else None)
+    form = PeriodForm(_period_query(request.GET) if request.GET else None)
     status = 400 if form.is_bound and not form.is_valid() else 200
     period = form.period()
     metrics = workflow_metrics(workflow, period)

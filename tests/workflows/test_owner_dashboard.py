@@ -230,3 +230,11 @@ def test_the_dashboard_links_each_error_category_to_its_latest_drafts(fresh):  #
     html = signed_in("claims_owner").get(PAGE).content.decode()
     assert f"{PAGE}drafts/{draft.pk}/" in html
     assert f"{PAGE}drafts/{draft.pk}/" not in signed_in("auditor").get(PAGE).content.decode()
+
+
+def test_the_dashboard_takes_the_period_as_the_api_names_it_too(fresh):  # noqa: F811
+    day = (timezone.now() - timedelta(days=3)).date().isoformat()
+    page = signed_in("claims_owner").get(PAGE, {"from": day, "to": day})
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert (str(form.cleaned_data["start"]), str(form.cleaned_data["end"])) == (day, day)
