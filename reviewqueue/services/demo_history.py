@@ -120,7 +120,7 @@ def _spread(draft: Draft, received: datetime, rng: random.Random) -> None:
     if draft.decided_at is not None:
         times["decided_at"] = decided
     elif draft.status == Draft.Status.ESCALATED:  # waits in the escalation queue
-        times["due_at"] = decided + draft.queue.sla
+        times["due_at"] = decided + draft.review_queue.sla
     Draft.objects.filter(pk=draft.pk).update(**times)
     Decision.objects.filter(draft=draft).update(decided_at=decided)
     Lease.objects.filter(draft=draft).update(

@@ -65,7 +65,9 @@ def claim_again(*, draft_id: UUID, user: User) -> Claim:
             .select_related("queue__workflow", "workflow", "policy")
             .get(pk=draft_id)
         )
-        queue, now = draft.queue, clock.now()
+        if draft.is_final:
+            raise Conflict("draft_already_final", _already_final(draft))
+        queue, now = draft.review_queue, clock.now()
         _one_claim_at_a_time(user, queue)
         held = _live_lease_of(user, queue, now)
         if held is not None and held.pk == draft.pk:
@@ -79,8 +81,8 @@ def claim_again(*, draft_id: UUID, user: User) -> Claim:
         if not lost_lease_on(draft, user, now):
             raise Conflict(
                 "not_claimable_again",
-                "Someone else has taken this draft meanwhile, or it has moved on."
-                if draft.status == Draft.Status.IN_REVIEW or draft.is_final
+                "Someone else has taken this draft meanwhile."
+                if draft.status == Draft.Status.IN_REVIEW
                 else "Only a draft whose lease ran out on you can be claimed again by name; "
                 "claim the next draft of its queue instead.",
             )
@@ -92,7 +94,8 @@ def lost_lease_on(draft: Draft, user: User, now: datetime) -> bool:
     """Whether the draft waits, claimable by this person, after their own lease on it ran out
     (the reaper may or may not have ended that lease yet)."""
     if draft.status == Draft.Status.IN_REVIEW:
-        return draft.leased_by_id == user.pk and draft.lease_expires_at <= now
+        expires = draft.lease_expires_at
+        return draft.leased_by_id == user.pk and expires is not None and expires <= now
     if draft.status not in Draft.CLAIMABLE_STATUSES or draft.first_approver_id == user.pk:
         return False
     last = draft.leases.order_by("-started_at").first()
@@ -299,11 +302,8 @@ def _already_final(draft: Draft) -> str:
     final = draft.decisions.filter(is_final=True).select_related("reviewer").first()
     if final is None:  # withdrawn by its producer, or auto-approved
         return f"The draft is already {draft.get_status_display().lower()}."
-    outcome = {
-        Draft.Status.EDITED: "approved with edits",
-        Draft.Status.APPROVED: "approved",
-        Draft.Status.REJECTED: "rejected",
-    }.get(draft.status, draft.status)
+    outcomes = {"edited": "approved with edits", "approved": "approved", "rejected": "rejected"}
+    outcome = outcomes.get(str(draft.status), str(draft.status))
     return (
         f"The draft was already decided: {outcome} by {final.reviewer.get_username()} "
         f"at {final.decided_at:%H:%M} UTC on {final.decided_at:%d %b %Y}."

@@ -845,3 +845,16 @@ def test_the_queue_page_is_paged_and_hidden_from_those_who_may_not_view_it(claim
     assert adjuster.get("/queues/claims-critical/").status_code == 404  # not theirs to see
     assert adjuster.get("/queues/no-such-queue/").status_code == 404
     assert signed_in("controller").get("/queues/claims-standard/").status_code == 404
+
+
+def test_claiming_again_a_draft_someone_finished_says_who(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    let_lease_time_pass(draft, 16)
+    senior = signed_in("senior_adjuster")
+    assert senior.post("/queues/claims-standard/claim/").url == f"/drafts/{draft.pk}/"
+    assert decide(senior, draft, action="approve").status_code == 302
+    response = adjuster.post(f"/drafts/{draft.pk}/claim/")
+    assert response.status_code == 409
+    assert "already decided: approved by senior_adjuster" in text(response)
