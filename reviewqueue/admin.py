@@ -40,10 +40,20 @@ def save_audited(request, obj, object_type: str, save) -> None:
     )
 
 
+def _only_if_sent(submit: str, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """Guardian binds both of its page's forms to whichever was sent, so the other one showed
+    "This field is required." too: each is bound only to its own submission."""
+    data = args[0] if args else kwargs.get("data")
+    if data is not None and submit not in data:
+        return (), {k: v for k, v in kwargs.items() if k != "data"}
+    return args, kwargs
+
+
 class PersonSelectForm(UserManage):
     """Guardian's "which person" form, asking for a username in plain words."""
 
     def __init__(self, *args, **kwargs):
+        args, kwargs = _only_if_sent("submit_manage_user", args, kwargs)
         super().__init__(*args, **kwargs)
         self.fields["user"].label = "Person"
         self.fields["user"].help_text = "Their username, e.g. adjuster."
@@ -53,6 +63,7 @@ class RoleSelectForm(GroupManage):
     """Guardian's "which group" form, in this product's word for it: a role."""
 
     def __init__(self, *args, **kwargs):
+        args, kwargs = _only_if_sent("submit_manage_group", args, kwargs)
         super().__init__(*args, **kwargs)
         self.fields["group"].label = "Role"
         self.fields["group"].help_text = "The role's (group's) name, e.g. adjusters."
