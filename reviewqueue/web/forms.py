@@ -38,6 +38,12 @@ class DecisionForm(forms.Form):
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # Offered once an approval, rejection or escalation was refused for carrying changed text:
+    # the page runs no script, so putting the draft's text back by hand was the only way on.
+    discard_changes = forms.BooleanField(
+        label="Discard my changes to the text and decide on the draft as it was",
+        required=False,
+    )
     reason = forms.CharField(
         label="Reason for escalating",
         required=False,
@@ -86,6 +92,8 @@ class DecisionForm(forms.Form):
         data = self.cleaned_data
         action, text, reason = data["action"], data["content"], data.get("reason", "")
         changed = bool(text) and text != unify_line_ends(self.draft.current_content)
+        if changed and action != Action.EDIT and data.get("discard_changes"):
+            changed = False  # they chose to let the changes go
         return {
             "action": action,
             "content": text if action == Action.EDIT or changed else None,
@@ -97,5 +105,11 @@ class DecisionForm(forms.Form):
     def add_refusal(self, exc: Invalid) -> None:
         """Show the service's validation refusal next to the fields it names."""
         names = [name if name in self.fields else None for name in exc.fields] or [None]
+        message = exc.message
+        if exc.fields.get("content") == "not_allowed":
+            self.offers_discard = True
+            message += " Or tick “Discard my changes” below the text to go on without them."
         for name in names:
-            self.add_error(name, exc.message)
+            self.add_error(name, message)
+
+    offers_discard = False

@@ -858,3 +858,22 @@ def test_claiming_again_a_draft_someone_finished_says_who(claims):
     response = adjuster.post(f"/drafts/{draft.pk}/claim/")
     assert response.status_code == 409
     assert "already decided: approved by senior_adjuster" in text(response)
+
+
+def test_changed_text_can_be_let_go_to_reject_without_retyping_the_draft(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    form = {"action": "reject", "error_category": "tone", "content": "Half an edit."}
+    refused_page = decide(adjuster, draft, **form)
+    assert refused_page.status_code == 400
+    assert 'data-testid="discard-changes"' in text(refused_page)
+    assert "Half an edit." in text(refused_page)  # nothing lost until they choose
+    assert 'data-testid="discard-changes"' not in text(adjuster.get(f"/drafts/{draft.pk}/"))
+
+    response = decide(adjuster, draft, **form, discard_changes="on")
+
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == "rejected" and draft.current_content == draft.content
+    assert Decision.objects.get(draft=draft).content == draft.content
