@@ -238,3 +238,9 @@ def test_a_reversed_time_range_is_named_on_the_page(demo):
     )
     assert response.status_code == 400
     assert "Must be after" in text(response)
+
+
+def test_a_filter_matching_nothing_says_how_filters_match(demo):
+    page = signed_in("auditor").get("/audit/", {"actor": "ADJUSTER"}).content.decode()
+    assert 'data-testid="no-entries"' in page
+    assert "matched exactly, case included" in page
