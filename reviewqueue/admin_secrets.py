@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from audit.actors import Actor
+
+SENT_FORMS = "rq_credential_forms_sent"
 
 
 class SecretShownOnceAdmin(admin.ModelAdmin):
@@ -32,9 +36,20 @@ class SecretShownOnceAdmin(admin.ModelAdmin):
             "title": f"Add {self.model._meta.verbose_name}",
             "form": form,
             "intro": self.add_intro,
+            # One per form shown: the page that shows the secret answers a POST, so reloading
+            # it sends the form again, which must not quietly create a second credential.
+            "once": uuid.uuid4().hex,
         }
         if request.method == "POST" and form.is_valid():
+            once = request.POST.get("once", "")
+            sent: dict[str, str] = request.session.get(SENT_FORMS, {})
+            if once in sent:
+                context.update(created=sent[once], already=True)
+                return TemplateResponse(request, "admin/secret_shown_once.html", context)
             created, secret = self.create(form.cleaned_data, Actor.person(request.user))
+            if once:
+                # What was created, never its secret.
+                request.session[SENT_FORMS] = {**sent, once: str(created)}
             context.update(created=created, secret=secret, secret_use=self.secret_use)
             response = TemplateResponse(request, "admin/secret_shown_once.html", context)
             response["Cache-Control"] = "no-store"  # the secret stays out of every cache

@@ -111,10 +111,12 @@ class Draft(models.Model):
             ),
         ]
         indexes = [
-            # The claim path reads exactly this: claimable drafts of one queue, most urgent first.
+            # The claim path reads exactly this: claimable drafts of one queue, most urgent first
+            # (the id last, so that drafts due and received at the same moment have one order,
+            # the one the queue page shows).
             models.Index(
-                fields=["queue", "due_at", "received_at"],
-                name="draft_claimable_idx",
+                fields=["queue", "due_at", "received_at", "id"],
+                name="draft_claim_order_idx",
                 condition=Q(status__in=["queued", "escalated", "awaiting_second_approval"]),
             ),
             models.Index(fields=["workflow", "received_at"], name="draft_workflow_received_idx"),
@@ -130,7 +132,7 @@ class Draft(models.Model):
             ),
             # The SLA sweep: undecided drafts by due time. Its predicate names sla_breached_at so
             # the planner can never pick it for the claim query (which it would walk across
-            # every queue); the claim has draft_claimable_idx.
+            # every queue); the claim has draft_claim_order_idx.
             models.Index(
                 fields=["due_at"],
                 name="draft_sla_idx",

@@ -72,6 +72,15 @@ def drafts_in_queue(queue: Queue) -> QuerySet[Draft]:
     )
 
 
+def has_claimable(queue: Queue, user: AbstractBaseUser) -> bool:
+    """Whether a claim by this person would find a draft (as services/leases.py claims)."""
+    now = Now()
+    waiting = Q(status__in=Draft.CLAIMABLE_STATUSES) | Q(
+        status=Draft.Status.IN_REVIEW, lease_expires_at__lte=now
+    )
+    return Draft.objects.filter(waiting, queue=queue).exclude(first_approver_id=user.pk).exists()
+
+
 def waiting_for_another_approver(queue: Queue, user: AbstractBaseUser) -> int:
     """Drafts of the queue waiting for a second approval that this person, their first
     approver, cannot give (a claim skips them)."""

@@ -208,7 +208,7 @@ def _lock_first(
         # they cannot give.
         pick = (
             candidates.exclude(first_approver=user)
-            .order_by("due_at", "received_at")
+            .order_by("due_at", "received_at", "id")  # one order: the queue page shows it
             .select_for_update(skip_locked=True, of=("self",), no_key=True)
             .select_related("policy")
             .first()
@@ -220,7 +220,8 @@ def _lock_first(
     for pick in picks:  # the caller's queue (with its workflow) is already loaded
         pick.queue, pick.workflow = queue, queue.workflow
     return min(
-        picks, key=lambda d: (d.due_at or datetime.max.replace(tzinfo=now.tzinfo), d.received_at)
+        picks,
+        key=lambda d: (d.due_at or datetime.max.replace(tzinfo=now.tzinfo), d.received_at, d.pk),
     )
 
 

@@ -15,6 +15,7 @@ from reviewqueue.models import Queue
 from reviewqueue.selectors.access import REVIEW, VIEW, access_queue, may
 from reviewqueue.selectors.queues import (
     drafts_in_queue,
+    has_claimable,
     held_drafts,
     queue_overview,
     recent_decisions,
@@ -58,10 +59,12 @@ def queue_page(request: HttpRequest, slug: str) -> HttpResponse:
     except Queue.DoesNotExist as missing:
         raise Http404("No such queue.") from missing
     page = Paginator(drafts_in_queue(queue), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    may_review = may(request.user, REVIEW, queue)
     context = {
         "queue": queue,
         "page": page,
-        "may_review": may(request.user, REVIEW, queue),
+        "may_review": may_review,
+        "claimable": may_review and has_claimable(queue, request.user),
         "now": timezone.now(),
     }
     return render(request, "queue.html", context)

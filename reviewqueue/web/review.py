@@ -228,8 +228,8 @@ def release(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         return refused(request, exc)
     try:
         leases.release_lease(draft_id=draft.pk, user=request.user)
-    except ReviewRefused as exc:
-        return refused(request, exc, draft=draft)
+    except ReviewRefused as exc:  # typically the lease ran out: what was typed comes back
+        return refused(request, exc, draft=draft, **_typed(request.POST, draft))
     released = f"Released {draft.external_id} back to {draft.queue.slug}."
     typed = _typed(request.POST, draft)
     if any(typed.values()):  # the Release button belongs to the decision form

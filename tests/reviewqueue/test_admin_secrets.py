@@ -79,3 +79,16 @@ def test_changing_a_keys_highest_consequence_in_the_admin_is_audited(claims):
     entry = AuditEntry.objects.get(action="producer_key.changed", object_id=str(key.pk))
     assert entry.data["before"] == {"max_consequence": ""}
     assert entry.data["after"] == {"max_consequence": "low"}
+
+
+def test_sending_the_add_form_again_creates_nothing_more(claims):
+    admin = admin_client()
+    form = admin.get("/admin/workflows/producerkey/add/").content.decode()
+    once = form.split('name="once" value="', 1)[1].split('"', 1)[0]
+    body = {"workflow": "claims-intake-summary", "name": "twice", "once": once}
+    first = admin.post("/admin/workflows/producerkey/add/", body)
+    again = admin.post("/admin/workflows/producerkey/add/", body)  # a reload of that page
+    assert 'data-testid="secret"' in first.content.decode()
+    assert 'data-testid="already-created"' in again.content.decode()
+    assert 'data-testid="secret"' not in again.content.decode()
+    assert ProducerKey.objects.filter(name="twice").count() == 1

@@ -877,3 +877,40 @@ def test_changed_text_can_be_let_go_to_reject_without_retyping_the_draft(claims)
     draft.refresh_from_db()
     assert draft.status == "rejected" and draft.current_content == draft.content
     assert Decision.objects.get(draft=draft).content == draft.content
+
+
+def test_releasing_after_the_lease_ran_out_gives_back_what_was_typed(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    let_lease_time_pass(draft, 16)
+    response = adjuster.post(
+        f"/drafts/{draft.pk}/release/", {"release": "1", "comment": "Notes so far."}
+    )
+    assert response.status_code == 409
+    page = text(response)
+    assert "Notes so far." in page and "Claim it again with what you typed" in page
+
+
+def test_the_queue_page_offers_no_claim_where_nothing_is_claimable(claims):
+    Draft.objects.filter(queue__slug="claims-qa").update(status="approved")
+    senior = signed_in("senior_adjuster")
+    page = text(senior.get("/queues/claims-qa/"))
+    assert "Nothing waits in this queue." in page and "Claim next in claims-qa" not in page
+
+
+def test_the_queue_page_lists_drafts_in_the_order_claims_take_them(claims):
+    Draft.objects.filter(queue__slug="claims-standard").update(status="approved")
+    drafts = make_drafts(claims, 5)
+    same = timezone.now()
+    Draft.objects.filter(pk__in=[d.pk for d in drafts]).update(received_at=same, due_at=same)
+    adjuster = signed_in("adjuster")
+    page = text(adjuster.get("/queues/claims-standard/"))
+    listed = re.findall(r'<a href="/drafts/([0-9a-f-]+)/">', page)
+    taken = []
+    for _ in drafts:
+        response = adjuster.post("/queues/claims-standard/claim/")
+        draft_id = response.url.split("/")[2]
+        taken.append(draft_id)
+        Draft.objects.filter(pk=draft_id).update(status="approved", leased_by=None)
+    assert taken == listed
