@@ -8,6 +8,7 @@ read them, the same people as audit.api.IsAuditor lets through; everyone else ge
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -17,6 +18,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
@@ -32,6 +34,7 @@ from audit.selectors import (
     latest_checkpoint,
     latest_verification,
 )
+from reviewqueue.models import Draft
 from reviewqueue.web.security import content_security_policy
 
 PAGE_SIZE = 50
@@ -114,8 +117,24 @@ def entry(request: HttpRequest, entry_id: int) -> HttpResponse:
         "description": events.REGISTERED.get(found.action, ""),
         "data_blocks": _data_blocks(found.data),
         "same_object": urlencode({"object_type": found.object_type, "object_id": found.object_id}),
+        "decided_draft": _decided_draft_link(found),
     }
     return render(request, "audit/entry.html", context)
+
+
+def _decided_draft_link(entry: AuditEntry) -> str:
+    """For an entry about a draft a person has decided: that draft's page (what was decided);
+    "" otherwise, rather than a link to a page that would say "not found"."""
+    if entry.object_type != "draft" or not entry.workflow_slug:
+        return ""
+    try:
+        draft_id = uuid.UUID(entry.object_id)
+    except ValueError:
+        return ""
+    decided = Draft.objects.filter(
+        pk=draft_id, workflow__slug=entry.workflow_slug, status__in=Draft.DECIDED_BY_A_PERSON
+    ).exists()
+    return reverse("owner-draft", args=[entry.workflow_slug, draft_id]) if decided else ""
 
 
 def _newer_query(query: QueryDict, kept: dict[str, str], first_shown: int) -> str:

@@ -1,3 +1,4 @@
+import copy
 import json
 
 from django import forms
@@ -27,6 +28,23 @@ def _https_by_default(db_field, **kwargs):
     if isinstance(db_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return db_field.formfield(**kwargs)
+
+
+def _example_policy(workflow: Workflow) -> dict | None:
+    """A valid policy made of the workflow's own queues (None before it has any), so that the
+    example on its page can be pasted and adapted rather than rewritten."""
+    queues = list(Queue.objects.filter(workflow=workflow).order_by("approvals_required", "slug"))
+    if not queues:
+        return None
+    targets = {q.escalation_queue_id for q in queues if q.escalation_queue_id}
+    review = [q.slug for q in queues if q.pk not in targets] or [queues[0].slug]
+    escalation = next((q.slug for q in queues if q.pk in targets), review[-1])
+    senior = review[min(1, len(review) - 1)]
+    return {
+        "levels": {"low": review[0], "medium": review[0], "high": senior, "critical": review[-1]},
+        "escalation_queue": escalation,
+        "rules": [{"field": "confidence", "op": "<", "value": 0.5, "queue": senior}],
+    }
 
 
 class WorkflowForm(forms.ModelForm):
@@ -111,6 +129,20 @@ class WorkflowAdmin(AtomicGuardedAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
+        example = _example_policy(obj) if obj is not None else None
+        if example and "new_routing_policy" in form.base_fields:
+            # A copy: the declared field is shared by every form class made from WorkflowForm.
+            field = copy.deepcopy(form.base_fields["new_routing_policy"])
+            field.help_text = format_html(
+                "Leave empty to keep the policy in force. Written here, it becomes the next "
+                "version (drafts already routed keep theirs). Each consequence level names a "
+                "queue of this workflow; rules compare <code>confidence</code> or "
+                "<code>metadata.…</code> with <code>&lt; &lt;= &gt; &gt;= == != in</code> and "
+                "send a draft at least to their queue. For example, with this workflow's "
+                "queues: <code>{}</code>",
+                json.dumps(example),
+            )
+            form.base_fields["new_routing_policy"] = field
         field = form.base_fields.get("qa_queue")
         if field is not None:
             # This workflow's queues only (Workflow.clean refuses others); none before it exists.

@@ -216,6 +216,10 @@ def test_owners_read_a_decided_draft_of_their_workflow_and_nothing_else(fresh): 
     entry = AuditEntry.objects.filter(action="draft.decided", object_id=str(edited.pk)).first()
     log_page = signed_in("auditor").get(f"/audit/{entry.pk}/").content.decode()
     assert f'href="{path}" data-testid="decided-draft"' in log_page
+    # Not for a draft nobody has decided yet: that link would only say "not found".
+    received = AuditEntry.objects.get(action="draft.received", object_id=str(waiting.pk))
+    waiting_page = signed_in("auditor").get(f"/audit/{received.pk}/").content.decode()
+    assert 'data-testid="decided-draft"' not in waiting_page
     assert signed_in("adjuster").get(path).status_code == 404
     # Not yet decided, or not of this workflow: as if it did not exist.
     assert signed_in("claims_owner").get(f"{PAGE}drafts/{waiting.pk}/").status_code == 404

@@ -4,6 +4,7 @@ refused next to the field, and nothing changes."""
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import timedelta
 
@@ -96,3 +97,13 @@ def test_saving_with_the_field_empty_keeps_the_policy_in_force(claims):
     response = save_with_policy(admin_client(), claims, "  ")
     assert response.status_code == 302
     assert Workflow.objects.get(pk=claims.pk).current_policy == before
+
+
+def test_the_example_on_a_workflows_page_names_its_own_queues_and_is_accepted(motor):
+    page = admin_client().get(f"/admin/workflows/workflow/{motor.pk}/change/")
+    help_text = page.context["adminform"].form.fields["new_routing_policy"].help_text
+    example = json.loads(html.unescape(help_text.split("<code>")[-1].split("</code>")[0]))
+    assert set(example["levels"].values()) <= {"motor-a", "motor-b"}
+    response = save_with_policy(admin_client(), motor, json.dumps(example))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Workflow.objects.get(pk=motor.pk).current_policy.policy == example
