@@ -9,9 +9,17 @@ from audit.actors import Actor
 from audit.changes import changed, snapshot
 from audit.services import record
 from reviewqueue.admin_secrets import SecretShownOnceAdmin
-from reviewqueue.models import Decision, Draft, PersonalToken, Queue, QueueGroupObjectPermission
+from reviewqueue.models import (
+    Decision,
+    Draft,
+    Lease,
+    PersonalToken,
+    Queue,
+    QueueGroupObjectPermission,
+)
 from reviewqueue.selectors.access import is_auditor
 from reviewqueue.services.tokens import issue_token, revoke_token
+from workflows.models import Workflow
 
 admin.site.site_header = "ReviewQueue administration"
 admin.site.site_title = "ReviewQueue admin"
@@ -247,15 +255,28 @@ class PersonAdmin(UserAdmin):
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         # Django also names what is protected as "no permission to delete" (and the personal
-        # tokens, which go with their person): the real reasons are the protected objects.
+        # tokens, which go with their person): the real reasons are the protected objects,
+        # said once per kind rather than one line per lease or decision.
         perms_needed = perms_needed - {PersonalToken._meta.verbose_name}
-        if protected:
-            perms_needed = set()
-        decisions = Decision.objects.filter(reviewer__in=objs).count()
-        if decisions:
-            protected = [p for p in protected if not str(p).startswith("Decision")]
-            protected.append(
-                f"{decisions} decision(s) they made, which the record keeps: untick “Active” "
-                "on their account instead to end their access"
-            )
-        return deleted, counts, perms_needed, protected
+        if not protected:
+            return deleted, counts, perms_needed, protected
+        return deleted, counts, set(), _why_kept(objs)
+
+
+def _why_kept(people) -> list[str]:
+    reasons = [
+        f"{workflow.slug}: they are its {role} owner; name another owner on the workflow first"
+        for role in ("business", "technical")
+        for workflow in Workflow.objects.filter(**{f"{role}_owner__in": people})
+    ]
+    record = [
+        (Decision.objects.filter(reviewer__in=people).count(), "decision(s) they made"),
+        (Lease.objects.filter(holder__in=people).count(), "lease(s) they held"),
+    ]
+    kept = [f"{count} {what}" for count, what in record if count]
+    if kept:
+        reasons.append(
+            f"{' and '.join(kept)}, which the record keeps: untick “Active” on their account "
+            "instead to end their access"
+        )
+    return reasons or ["records that name them, which the record keeps"]

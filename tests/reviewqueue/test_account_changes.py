@@ -244,7 +244,8 @@ def test_an_owners_account_cannot_be_deleted_while_they_own_a_workflow(claims):
     Workflow.objects.filter(pk=claims.pk).update(technical_owner=owner)
     page = admin_client().get(f"/admin/auth/user/{owner.pk}/delete/").content.decode()
     assert "would require deleting the following protected related objects" in page
-    assert "claims-intake-summary</a>" in page and "permission to delete" not in page
+    assert "claims-intake-summary: they are its technical owner; name another owner" in page
+    assert "permission to delete" not in page
     admin_client().post(f"/admin/auth/user/{owner.pk}/delete/", {"post": "yes"})
     assert User.objects.filter(pk=owner.pk).exists()
     assert Workflow.objects.get(pk=claims.pk).technical_owner == owner
@@ -271,5 +272,6 @@ def test_a_reviewers_account_with_decisions_is_kept_and_the_admin_says_to_deacti
     adjuster.post(f"/api/v1/drafts/{draft.pk}/decisions", {"action": "approve"}, format="json")
     person = User.objects.get(username="adjuster")
     page = admin_client().get(f"/admin/auth/user/{person.pk}/delete/").content.decode()
-    assert "decision(s) they made, which the record keeps" in page
+    assert "1 decision(s) they made and " in page and "lease(s) they held, which the record" in page
     assert "untick “Active”" in page and "permission to delete" not in page
+    assert "Lease: lease of" not in page  # one line per kind, not one per lease
