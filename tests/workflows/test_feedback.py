@@ -141,7 +141,12 @@ def test_metrics_periods_and_buckets(fresh):
     old = (timezone.now() - timedelta(days=60)).date().isoformat()
     older = (timezone.now() - timedelta(days=90)).date().isoformat()
     assert owner.get(METRICS, {"from": older, "to": old}).json()["drafts_received"] == 0
-    assert owner.get(METRICS, {"bucket": "week"}).json()["series"][0]["received"] == 2
+    weeks = owner.get(METRICS, {"bucket": "week"}).json()["series"]
+    assert weeks[-1]["received"] == 2 and sum(w["received"] for w in weeks) == 2
+    # A short period is shown whole, its quiet edges too: the default 30 days back from now
+    # touch 31 calendar days (the first one in part).
+    days = owner.get(METRICS).json()["series"]
+    assert len(days) == 31 and days[-1]["bucket"] == timezone.now().date().isoformat()
     # A week the period cuts says how much of it the period holds.
     today = timezone.now().date().isoformat()
     [week] = owner.get(METRICS, {"from": today, "to": today, "bucket": "week"}).json()["series"]

@@ -185,26 +185,37 @@ def workflow_metrics(workflow: Workflow, period: Period) -> dict:
     }
 
 
+SERIES_WHOLE = 100  # buckets: a period of up to this many is shown whole, quiet edges too
+
+
 def _series(days: dict[date, Tally], period: Period) -> list[dict]:
     """Received, outcomes and escalations per day or per week (weeks start on Monday).
 
-    The series runs from the first bucket with activity to the last, quiet buckets in between
-    included as zeros, so a chart or a table of it shows the gaps instead of closing them up;
-    it stays as long as the workflow has been busy, however wide the period asked for. Each
-    bucket says how many of its days lie in the period: a week the period cuts is not a week.
+    Quiet buckets are included as zeros, so a chart or a table of it shows the gaps instead of
+    closing them up. A period of up to SERIES_WHOLE buckets is covered whole (up to today);
+    a wider one from its first bucket with activity to its last, so that asking "since 2000"
+    stays as long as the workflow has been busy. Each bucket says how many of its days lie in
+    the period: a week the period cuts is not a week.
     """
     bucket = period.bucket
     step = timedelta(days=7 if bucket == "week" else 1)
     first, after = period.start.date(), (period.end - timedelta(microseconds=1)).date()
     after += timedelta(days=1)  # the day after the period's last
+
+    def key_of(day: date) -> date:
+        return day - timedelta(days=day.weekday()) if bucket == "week" else day
+
     rows: dict[date, Tally] = {}
     for day, tally in days.items():
         if any(tally.counts[k] for k in ("received", *FINAL, "escalations")):
-            key = day - timedelta(days=day.weekday()) if bucket == "week" else day
-            rows.setdefault(key, Tally()).add(tally)
+            rows.setdefault(key_of(day), Tally()).add(tally)
+    if not rows:
+        return []
+    key, last = key_of(first), key_of(min(after - timedelta(days=1), timezone.now().date()))
+    if (last - key) / step >= SERIES_WHOLE:
+        key, last = min(rows), max(rows)
     series = []
-    key = min(rows, default=None)
-    while key is not None and key <= max(rows):
+    while key <= last:
         counts = rows.get(key, Tally()).counts
         series.append(
             {
