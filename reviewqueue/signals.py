@@ -157,38 +157,34 @@ def _before_user_saved(sender, instance, update_fields=None, **kwargs):
         )
 
 
+def _record_account(action: str, user: User, **data) -> None:
+    record(
+        action,
+        actor=_actor(),
+        object_type="user",
+        object_id=user.pk,
+        data={"user": user.get_username(), **data},
+    )
+
+
 def _on_user_saved(sender, instance, created, **kwargs):
+    after = {field: getattr(instance, field) for field in _ACCOUNT_FIELDS}
     if created:
         with transaction.atomic():
-            record(
-                events.USER_CREATED,
-                actor=_actor(),
-                object_type="user",
-                object_id=instance.pk,
-                data={
-                    "user": instance.get_username(),
-                    "after": {field: getattr(instance, field) for field in _ACCOUNT_FIELDS},
-                },
-            )
+            _record_account(events.USER_CREATED, instance, after=after)
         return
     before = getattr(instance, "_rq_before", None)
     if not before:
         return
-    after = {field: getattr(instance, field) for field in _ACCOUNT_FIELDS}
     keys = [k for k in _ACCOUNT_FIELDS if before.get(k) != after[k]]
     if not keys:
         return
     with transaction.atomic():
-        record(
+        _record_account(
             events.USER_CHANGED,
-            actor=_actor(),
-            object_type="user",
-            object_id=instance.pk,
-            data={
-                "user": instance.get_username(),
-                "before": {k: before[k] for k in keys},
-                "after": {k: after[k] for k in keys},
-            },
+            instance,
+            before={k: before[k] for k in keys},
+            after={k: after[k] for k in keys},
         )
         # Deactivated, or no longer a superuser: live leases they may no longer hold end now.
         end_leases_without_permission(user_ids=[instance.pk], actor=_actor())
@@ -207,17 +203,12 @@ def _before_user_deleted(sender, instance, **kwargs):
                 object_id=Group.objects.get(name=name).pk,
                 data={"group": name, "user": instance.get_username(), "user_deleted": True},
             )
-        record(
+        _record_account(
             events.USER_DELETED,
-            actor=_actor(),
-            object_type="user",
-            object_id=instance.pk,
-            data={
-                "user": instance.get_username(),
-                "before": {
-                    "roles": groups,
-                    **{field: getattr(instance, field) for field in _ACCOUNT_FIELDS},
-                },
+            instance,
+            before={
+                "roles": groups,
+                **{field: getattr(instance, field) for field in _ACCOUNT_FIELDS},
             },
         )
 
