@@ -75,10 +75,13 @@ def test_a_policy_written_in_the_admin_lets_the_workflow_take_drafts(motor):
     ("text", "says"),
     [
         ("{not json", "Not valid JSON"),
-        (json.dumps({"levels": {"low": "motor-a"}}), "Not a routing policy: levels must map"),
+        (
+            json.dumps({"levels": {"low": "motor-a"}}),
+            "Not a routing policy of this workflow: levels",
+        ),
         (
             json.dumps({**POLICY, "escalation_queue": "claims-escalations"}),
-            "No such queue in this workflow: claims-escalations. Its queues: motor-a, motor-b.",
+            "no such queue in this workflow: claims-escalations. Its queues: motor-a, motor-b.",
         ),
     ],
 )
