@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from audit import verification_pages
 from audit import web as audit_pages
 from reviewqueue import ops, views
-from reviewqueue.web import inbox, review, signin
+from reviewqueue.web import inbox, review, review_feedback, signin
 from workflows import web as owner
 
 admin.site.login = signin.limited(admin.site.login)
@@ -20,8 +20,12 @@ urlpatterns = [
     path("drafts/<draft_id:draft_id>/release/", review.release, name="draft-release"),
     path("drafts/<draft_id:draft_id>/renew/", review.renew, name="draft-renew"),
     path("drafts/<draft_id:draft_id>/claim/", review.claim_again, name="draft-claim-again"),
-    path("drafts/<draft_id:draft_id>/sources/flag/", review.flag_source, name="draft-flag-source"),
-    path("drafts/<draft_id:draft_id>/golden/", review.mark_golden, name="draft-golden"),
+    path(
+        "drafts/<draft_id:draft_id>/sources/flag/",
+        review_feedback.flag_source,
+        name="draft-flag-source",
+    ),
+    path("drafts/<draft_id:draft_id>/golden/", review_feedback.mark_golden, name="draft-golden"),
     path("workflows/<slug:slug>/", owner.dashboard, name="owner-dashboard"),
     path("workflows/<slug:slug>/automation/", owner.switch_automation, name="owner-automation"),
     path(

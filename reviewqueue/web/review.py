@@ -1,7 +1,6 @@
-"""The review page of one draft, and what its lease holder does there: decide, release, renew.
-
-Anyone who may review the draft's queue also gives feedback there: flag a cited source, mark a
-decided draft as a golden case.
+"""The review page of one draft, and what its lease holder does there: decide, release, renew,
+claim again a draft whose lease ran out. The feedback given there (flag a source, mark a golden
+case) is in reviewqueue/web/review_feedback.py.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,7 +24,7 @@ from reviewqueue import clock
 from reviewqueue.api.serializers import MAX_CONTENT_CHARS
 from reviewqueue.models import Decision, Draft, SourceFlag
 from reviewqueue.selectors.access import REVIEW, access_draft_for_review, draft_for_person, may
-from reviewqueue.services import decisions, feedback, leases
+from reviewqueue.services import decisions, leases
 from reviewqueue.services.errors import Invalid, NotAllowed, ReviewRefused
 from reviewqueue.web.changes import DecisionChanges, decision_history
 from reviewqueue.web.forms import DecisionForm
@@ -39,25 +37,12 @@ from reviewqueue.web.signin import client_address
 NOT_FOUND = "No such draft."  # the same for a missing draft and one the person may not see
 
 
-class SourceFlagForm(forms.Form):
-    # The id goes in the body, not the path: producers' ids may hold "/", "?", "#" or spaces.
-    source_id = forms.CharField(max_length=200, strip=False)
-    reason = forms.ChoiceField(choices=SourceFlag.Reason.choices)
-    comment = forms.CharField(max_length=2000, required=False)
-
-
-class GoldenForm(forms.Form):
-    golden = forms.TypedChoiceField(
-        choices=[("true", "Mark"), ("false", "Remove")], coerce=lambda value: value == "true"
-    )
-
-
 def _last_escalation(history: list[DecisionChanges]) -> Decision | None:
     escalations = [h.decision for h in history if h.decision.action == Decision.Action.ESCALATE]
     return escalations[-1] if escalations else None
 
 
-def _review_page(
+def review_page(
     request: HttpRequest,
     draft: Draft,
     form: DecisionForm | None = None,
@@ -122,7 +107,7 @@ def _sources_with_flags(
     return rows
 
 
-def _draft_for_review(request: HttpRequest, draft_id: UUID) -> Draft:
+def draft_for_review_page(request: HttpRequest, draft_id: UUID) -> Draft:
     """The draft if the person may review it; Http404 if they may not see it, NotAllowed if they
     may only view it."""
     try:
@@ -139,7 +124,7 @@ def review(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         draft = draft_for_person(request.user, draft_id)
     except Draft.DoesNotExist as missing:
         raise Http404(NOT_FOUND) from missing
-    return _review_page(request, draft)
+    return review_page(request, draft)
 
 
 def _keep_typed_decision(request: HttpRequest, kwargs: dict) -> bool:
@@ -168,7 +153,7 @@ def _keep_typed_decision(request: HttpRequest, kwargs: dict) -> bool:
 @post_only
 def decide(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     try:
-        draft = _draft_for_review(request, draft_id)
+        draft = draft_for_review_page(request, draft_id)
     except ReviewRefused as exc:
         return refused(request, exc)
     except Http404:
@@ -183,12 +168,12 @@ def decide(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         return refused(request, removed, **_typed(request.POST, lost))
     form = DecisionForm(request.POST, draft=draft)
     if not form.is_valid():
-        return _review_page(request, draft, form, status=400)
+        return review_page(request, draft, form, status=400)
     try:
         decision = decisions.decide(draft_id=draft.pk, user=request.user, **form.decision())
     except Invalid as exc:
         form.add_refusal(exc)
-        return _review_page(request, draft, form, status=400)
+        return review_page(request, draft, form, status=400)
     except ReviewRefused as exc:
         typed = form.decision()
         return refused(
@@ -223,7 +208,7 @@ def _decided(decision: Decision) -> str:
 @post_only
 def release(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     try:
-        draft = _draft_for_review(request, draft_id)
+        draft = draft_for_review_page(request, draft_id)
     except ReviewRefused as exc:
         return refused(request, exc)
     try:
@@ -258,11 +243,11 @@ def claim_again(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     """The draft whose lease ran out on the reviewer, leased to them again (what they had
     typed, sent along from the refusal page, comes back in the form)."""
     try:
-        draft = _draft_for_review(request, draft_id)
+        draft = draft_for_review_page(request, draft_id)
         claim = leases.claim_again(draft_id=draft.pk, user=request.user)
     except ReviewRefused as exc:
         return refused(request, exc)
-    _put_aside_typed_decision(request, draft)
+    put_aside_typed_decision(request, draft)
     until = timezone.localtime(claim.draft.lease_expires_at).strftime("%H:%M %Z")
     messages.success(request, f"You hold {draft.external_id} again, until {until}.")
     return redirect("draft", draft_id=draft.pk)
@@ -273,7 +258,7 @@ def claim_again(request: HttpRequest, draft_id: UUID) -> HttpResponse:
 @post_only
 def renew(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     try:
-        draft = _draft_for_review(request, draft_id)
+        draft = draft_for_review_page(request, draft_id)
     except ReviewRefused as exc:
         return refused(request, exc)
     try:
@@ -282,57 +267,18 @@ def renew(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         # Typically the lease ran out while they typed: give back what they wrote to copy.
         return refused(request, exc, draft=draft, **_typed(request.POST, draft))
     if "renew_lease" in request.POST:  # sent from the decision form: keep what was typed
-        _put_aside_typed_decision(request, draft)
+        put_aside_typed_decision(request, draft)
     until = timezone.localtime(renewed.lease_expires_at).strftime("%H:%M %Z")
     messages.success(request, f"Your lease on {draft.external_id} now runs until {until}.")
     return redirect("draft", draft_id=draft.pk)
 
 
-@content_security_policy
-@sign_in_first()
-@post_only
-def flag_source(request: HttpRequest, draft_id: UUID) -> HttpResponse:
-    try:
-        draft = _draft_for_review(request, draft_id)
-    except ReviewRefused as exc:
-        return refused(request, exc)
-    fields = _flag_fields(request.POST, draft)
-    form = SourceFlagForm(fields)
-    if "flag_source" in request.POST:
-        _put_aside_typed_decision(request, draft)
-    if not form.is_valid():
-        messages.error(request, _flag_problem(form))
-        return _review_page(request, draft, status=400, flag_typed=fields)
-    try:
-        flag = feedback.flag_source(user=request.user, draft_id=draft.pk, **form.cleaned_data)
-    except Draft.DoesNotExist as missing:  # the view right was revoked a moment ago
-        raise Http404(NOT_FOUND) from missing
-    except Invalid as exc:
-        messages.error(request, exc.message)
-        return _review_page(request, draft, status=400, flag_typed=fields)
-    except ReviewRefused as exc:
-        return refused(request, exc, draft=draft)
-    messages.success(request, f"Flagged “{_source_name(draft, flag.source_id)}” as {flag.reason}.")
-    return redirect("draft", draft_id=draft.pk)
-
-
-def _put_aside_typed_decision(request: HttpRequest, draft: Draft) -> None:
+def put_aside_typed_decision(request: HttpRequest, draft: Draft) -> None:
     """The lease holder renewed or flagged from inside the decision form (the page runs no
     script): keep what they had typed for the decision until the page comes back."""
     request.session[_unsaved_key(draft.pk)] = {
         name: request.POST[name] for name in _DECISION_FIELDS if request.POST.get(name)
     }
-
-
-def _flag_problem(form: SourceFlagForm) -> str:
-    if "comment" in form.errors:
-        return (
-            f"The note on a flag can be at most {SourceFlagForm.base_fields['comment'].max_length}"
-            " characters: shorten it and flag the source again."
-        )
-    if "source_id" not in form.errors:
-        return "Choose stale or wrong under “Flag as”, then flag the source again."
-    return "Choose a source and whether it is stale or wrong to flag it."
 
 
 _DECISION_FIELDS = ("action", "content", "error_category", "comment", "reason")
@@ -343,53 +289,3 @@ _AFTER_SIGN_OUT = "_after_sign_out"  # marks a decision put aside when its sessi
 
 def _unsaved_key(draft_id: UUID) -> str:
     return f"unsaved-decision:{draft_id}"
-
-
-def _flag_fields(post, draft: Draft) -> dict[str, str]:
-    """The flag's fields: from its own form, or (lease holder) the decision form's button, whose
-    value is the source's place in the list and whose fields carry that place in their names."""
-    if "flag_source" not in post:
-        return post
-    try:
-        index = int(post["flag_source"])
-        if index < 0:
-            raise IndexError(index)
-        source_id = str(draft.sources[index].get("id"))
-    except (ValueError, IndexError, AttributeError):
-        return {}
-    return {
-        "source_id": source_id,
-        "reason": post.get(f"flag_reason_{index}", ""),
-        "comment": post.get(f"flag_comment_{index}", ""),
-    }
-
-
-def _source_name(draft: Draft, source_id: str) -> str:
-    titles = (s.get("title") for s in draft.sources if str(s.get("id")) == source_id)
-    return next(titles, None) or source_id
-
-
-@content_security_policy
-@sign_in_first()
-@post_only
-def mark_golden(request: HttpRequest, draft_id: UUID) -> HttpResponse:
-    try:
-        draft = _draft_for_review(request, draft_id)
-    except ReviewRefused as exc:
-        return refused(request, exc)
-    form = GoldenForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose whether to mark or remove the golden case.")
-        return _review_page(request, draft, status=400)
-    golden = form.cleaned_data["golden"]
-    try:
-        feedback.mark_golden(user=request.user, draft_id=draft.pk, golden=golden)
-    except Draft.DoesNotExist as missing:
-        raise Http404(NOT_FOUND) from missing
-    except ReviewRefused as exc:
-        return refused(request, exc, draft=draft)
-    if golden:
-        messages.success(request, f"Marked {draft.external_id} as a golden case.")
-    else:
-        messages.success(request, f"Removed {draft.external_id} from the golden set.")
-    return redirect("draft", draft_id=draft.pk)

@@ -11,8 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from audit.models import AuditEntry
-from reviewqueue.models import Decision, Draft, Lease, Queue
+from reviewqueue.models import Decision, Draft, Queue
 from reviewqueue.services import decisions, leases
 from reviewqueue.web.security import CONTENT_SECURITY_POLICY
 from tests.conftest import person_client, signed_in
@@ -673,125 +672,6 @@ def test_not_found_pages_carry_the_same_no_script_policy(claims):
         assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
 
 
-def test_releasing_with_a_typed_decision_shows_what_was_not_saved(claims):
-    [draft] = make_drafts(claims, 1)
-    adjuster = signed_in("adjuster")
-    claimed(adjuster, draft)
-    response = adjuster.post(
-        f"/drafts/{draft.pk}/release/",
-        {
-            "release": "1",
-            "action": "escalate",
-            "content": draft.content,  # the text box as it came: nothing changed there
-            "comment": "Half-way through the photos.",
-            "reason": "Coverage of the shed unclear.",
-        },
-    )
-    assert response.status_code == 200
-    page = text(response)
-    assert f"Released {draft.external_id} back to claims-standard." in page
-    assert "Half-way through the photos." in page and "Coverage of the shed unclear." in page
-    assert "Your edited text" not in page  # the text was not changed
-    assert Draft.objects.get(pk=draft.pk).status == "queued"
-
-
-def test_releasing_with_nothing_typed_goes_back_to_the_inbox(claims):
-    [draft] = make_drafts(claims, 1)
-    adjuster = signed_in("adjuster")
-    claimed(adjuster, draft)
-    page = text(adjuster.get(f"/drafts/{draft.pk}/"))
-    assert f'formaction="/drafts/{draft.pk}/release/"' in page  # part of the decision form
-    response = adjuster.post(f"/drafts/{draft.pk}/release/", {"release": "1", "content": ""})
-    assert response.status_code == 302 and response.url == "/"
-    assert Draft.objects.get(pk=draft.pk).status == "queued"
-
-
-def test_deciding_a_draft_someone_else_finished_names_them_and_when(claims):
-    [draft] = make_drafts(claims, 1)
-    adjuster = signed_in("adjuster")
-    claimed(adjuster, draft)
-    assert decide(adjuster, draft, action="approve").status_code == 302  # in one tab
-    response = decide(adjuster, draft, action="reject", error_category="tone", comment="Tab 2.")
-    assert response.status_code == 409
-    page = text(response)
-    assert "The draft was already decided: approved by adjuster at " in page
-    assert "What you typed was <strong>not saved</strong>" in page and "Tab 2." in page
-    assert "either" not in page
-
-
-def test_a_lease_that_ran_out_can_be_claimed_again_with_what_was_typed(claims):
-    [draft, other] = make_drafts(claims, 2)
-    adjuster = signed_in("adjuster")
-    claimed(adjuster, draft)
-    let_lease_time_pass(draft, 16)
-    refused_page = decide(
-        adjuster, draft, action="edit", content="My rewrite.", error_category="tone", comment="Hm."
-    )
-    assert refused_page.status_code == 409
-    page = text(refused_page)
-    assert 'data-testid="claim-again"' in page and "Claim it again with what you typed" in page
-
-    response = adjuster.post(
-        f"/drafts/{draft.pk}/claim/", {"content": "My rewrite.", "action": "edit", "comment": "Hm."}
-    )
-
-    assert response.status_code == 302 and response.url == f"/drafts/{draft.pk}/"
-    draft.refresh_from_db()
-    assert draft.status == "in_review" and draft.leased_by.username == "adjuster"
-    assert draft.lease_expires_at > timezone.now()
-    form = adjuster.get(f"/drafts/{draft.pk}/").context["form"]
-    assert (form["content"].value(), form["comment"].value()) == ("My rewrite.", "Hm.")
-    assert Lease.objects.filter(draft=draft, ended_at__isnull=True).count() == 1
-    assert AuditEntry.objects.filter(action="draft.claimed", object_id=str(draft.pk)).count() == 2
-    assert Draft.objects.get(pk=other.pk).status == "queued"  # the queue's next was not taken
-
-
-def test_after_the_reaper_the_draft_page_offers_to_claim_it_again(claims):
-    [draft] = make_drafts(claims, 1)
-    adjuster = signed_in("adjuster")
-    claimed(adjuster, draft)
-    let_lease_time_pass(draft, 16)
-    leases.expire_leases()
-    assert Draft.objects.get(pk=draft.pk).status == "queued"
-    assert 'data-testid="claim-again"' in text(adjuster.get(f"/drafts/{draft.pk}/"))
-    assert adjuster.post(f"/drafts/{draft.pk}/claim/").status_code == 302
-    assert Draft.objects.get(pk=draft.pk).leased_by.username == "adjuster"
-
-
-def test_claiming_again_is_refused_once_someone_else_took_the_draft(claims):
-    [draft] = make_drafts(claims, 1)
-    adjuster = signed_in("adjuster")
-    claimed(adjuster, draft)
-    let_lease_time_pass(draft, 16)
-    senior = signed_in("senior_adjuster")
-    assert senior.post("/queues/claims-standard/claim/").url == f"/drafts/{draft.pk}/"
-    assert 'data-testid="claim-again"' not in text(adjuster.get(f"/drafts/{draft.pk}/"))
-    response = adjuster.post(f"/drafts/{draft.pk}/claim/")
-    assert response.status_code == 409
-    assert "Someone else has taken this draft meanwhile" in text(response)
-    assert Draft.objects.get(pk=draft.pk).leased_by.username == "senior_adjuster"
-
-
-def test_a_draft_never_leased_to_you_is_claimed_from_its_queue_not_by_name(claims):
-    [first, second] = make_drafts(claims, 2)
-    response = signed_in("adjuster").post(f"/drafts/{second.pk}/claim/")
-    assert response.status_code == 409
-    assert "claim the next draft of its queue instead" in text(response)
-    assert Draft.objects.get(pk=second.pk).status == "queued"
-
-
-def test_claiming_again_while_holding_another_draft_of_the_queue_is_refused(claims):
-    [draft, other] = make_drafts(claims, 2)
-    adjuster = signed_in("adjuster")
-    claimed(adjuster, draft)
-    let_lease_time_pass(draft, 16)
-    leases.expire_leases()
-    Draft.objects.filter(pk=draft.pk).update(due_at=timezone.now() + timedelta(days=1))
-    assert adjuster.post("/queues/claims-standard/claim/").url == f"/drafts/{other.pk}/"
-    response = adjuster.post(f"/drafts/{draft.pk}/claim/")
-    assert response.status_code == 409 and "decide or release it first" in text(response)
-
-
 def test_the_history_says_which_approval_each_was_and_the_outcome_in_plain_words(claims):
     [draft] = make_drafts(claims, 1, consequence="critical")
     first, second = signed_in("senior_adjuster"), signed_in("senior_adjuster2")
@@ -814,52 +694,6 @@ def test_the_history_says_which_approval_each_was_and_the_outcome_in_plain_words
     assert "This draft was approved with edits; there is nothing left to decide." in page
 
 
-def test_a_view_only_person_opens_the_queue_and_sees_what_waits_most_urgent_first(claims):
-    Draft.objects.filter(queue__slug="claims-standard").update(status="approved")
-    later, sooner = make_drafts(claims, 2)
-    Draft.objects.filter(pk=later.pk).update(due_at=timezone.now() + timedelta(days=1))
-    viewer = User.objects.create_user(username="team_lead", password="x")
-    assign_perm("view_queue", viewer, Queue.objects.get(slug="claims-standard"))
-    client = Client()
-    client.force_login(viewer)
-
-    home = text(client.get("/"))
-    assert '<a href="/queues/claims-standard/">claims-standard</a>' in home
-    page = text(client.get("/queues/claims-standard/"))
-
-    rows = page[page.index('data-testid="queue-drafts"') :]
-    assert rows.index(f"/drafts/{sooner.pk}/") < rows.index(f"/drafts/{later.pk}/")
-    assert "you may view it, not review it" in page and "Claim next" not in page
-    assert client.get(f"/drafts/{later.pk}/").status_code == 200  # each row opens
-
-
-def test_the_queue_page_is_paged_and_hidden_from_those_who_may_not_view_it(claims):
-    Draft.objects.filter(queue__slug="claims-standard").update(status="approved")
-    make_drafts(claims, 51)
-    adjuster = signed_in("adjuster")
-    first = text(adjuster.get("/queues/claims-standard/"))
-    assert "1–50 of 51" in first and "Claim next in claims-standard" in first
-    second = text(adjuster.get("/queues/claims-standard/", {"page": "2"}))
-    assert "51–51 of 51" in second
-    assert adjuster.get("/queues/claims-standard/", {"page": "x"}).status_code == 200
-    assert adjuster.get("/queues/claims-critical/").status_code == 404  # not theirs to see
-    assert adjuster.get("/queues/no-such-queue/").status_code == 404
-    assert signed_in("controller").get("/queues/claims-standard/").status_code == 404
-
-
-def test_claiming_again_a_draft_someone_finished_says_who(claims):
-    [draft] = make_drafts(claims, 1)
-    adjuster = signed_in("adjuster")
-    claimed(adjuster, draft)
-    let_lease_time_pass(draft, 16)
-    senior = signed_in("senior_adjuster")
-    assert senior.post("/queues/claims-standard/claim/").url == f"/drafts/{draft.pk}/"
-    assert decide(senior, draft, action="approve").status_code == 302
-    response = adjuster.post(f"/drafts/{draft.pk}/claim/")
-    assert response.status_code == 409
-    assert "already decided: approved by senior_adjuster" in text(response)
-
-
 def test_changed_text_can_be_let_go_to_reject_without_retyping_the_draft(claims):
     [draft] = make_drafts(claims, 1)
     adjuster = signed_in("adjuster")
@@ -877,40 +711,3 @@ def test_changed_text_can_be_let_go_to_reject_without_retyping_the_draft(claims)
     draft.refresh_from_db()
     assert draft.status == "rejected" and draft.current_content == draft.content
     assert Decision.objects.get(draft=draft).content == draft.content
-
-
-def test_releasing_after_the_lease_ran_out_gives_back_what_was_typed(claims):
-    [draft] = make_drafts(claims, 1)
-    adjuster = signed_in("adjuster")
-    claimed(adjuster, draft)
-    let_lease_time_pass(draft, 16)
-    response = adjuster.post(
-        f"/drafts/{draft.pk}/release/", {"release": "1", "comment": "Notes so far."}
-    )
-    assert response.status_code == 409
-    page = text(response)
-    assert "Notes so far." in page and "Claim it again with what you typed" in page
-
-
-def test_the_queue_page_offers_no_claim_where_nothing_is_claimable(claims):
-    Draft.objects.filter(queue__slug="claims-qa").update(status="approved")
-    senior = signed_in("senior_adjuster")
-    page = text(senior.get("/queues/claims-qa/"))
-    assert "Nothing waits in this queue." in page and "Claim next in claims-qa" not in page
-
-
-def test_the_queue_page_lists_drafts_in_the_order_claims_take_them(claims):
-    Draft.objects.filter(queue__slug="claims-standard").update(status="approved")
-    drafts = make_drafts(claims, 5)
-    same = timezone.now()
-    Draft.objects.filter(pk__in=[d.pk for d in drafts]).update(received_at=same, due_at=same)
-    adjuster = signed_in("adjuster")
-    page = text(adjuster.get("/queues/claims-standard/"))
-    listed = re.findall(r'<a href="/drafts/([0-9a-f-]+)/">', page)
-    taken = []
-    for _ in drafts:
-        response = adjuster.post("/queues/claims-standard/claim/")
-        draft_id = response.url.split("/")[2]
-        taken.append(draft_id)
-        Draft.objects.filter(pk=draft_id).update(status="approved", leased_by=None)
-    assert taken == listed
