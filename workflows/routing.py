@@ -157,6 +157,11 @@ class Routing:
     reason: str
 
 
+# How a routing reason starts when the producer asked for the escalation queue (metrics count
+# those drafts by it: it outlives the request's own words, which retention purges).
+PRODUCER_ESCALATION = "producer asked to escalate"
+
+
 def route(policy: Policy, facts: DraftFacts) -> Routing:
     """Where a draft goes and why, e.g. "rule 'claim_amount > 10000' of policy v3"."""
     of_policy = f"of policy v{policy.version}"
@@ -166,7 +171,7 @@ def route(policy: Policy, facts: DraftFacts) -> Routing:
             False,
             # The request itself is on the draft (escalation_request), not in the reason: the
             # reason goes into the audit log, which keeps no draft text past retention.
-            f"producer asked to escalate {of_policy}",
+            f"{PRODUCER_ESCALATION} {of_policy}",
         )
     queue = policy.levels[facts.consequence]
     reason = f"consequence '{facts.consequence}' {of_policy}"

@@ -71,11 +71,15 @@ def purge_expired(*, now: datetime | None = None) -> int:
 
 def _purge_stored_reasons(workflow: Workflow, cutoff: datetime) -> None:
     """The stored daily metrics of days past retention keep how many escalations there were,
-    not the reviewers' words for them (the counts of each reason become one count)."""
+    not the reviewers' or the producer's words for them (each reason's count becomes one)."""
     for stored in MetricsDay.objects.filter(workflow=workflow, day__lt=cutoff.date()):
-        reasons = stored.tally.get("reasons") or {}
-        if set(reasons) - {PURGED_REASON}:
-            stored.tally["reasons"] = {PURGED_REASON: sum(reasons.values())}
+        changed = False
+        for kind in ("reasons", "producer_reasons"):
+            reasons = stored.tally.get(kind) or {}
+            if set(reasons) - {PURGED_REASON}:
+                stored.tally[kind] = {PURGED_REASON: sum(reasons.values())}
+                changed = True
+        if changed:
             stored.save(update_fields=["tally"])
 
 

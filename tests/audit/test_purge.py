@@ -279,3 +279,32 @@ def test_stored_daily_metrics_of_purged_days_keep_the_count_not_the_reason(claim
     MetricsDay.objects.filter(workflow=claims).delete()
     rebuilt = owner.get("/api/v1/workflows/claims-intake-summary/metrics", period).json()
     assert rebuilt["escalation_reasons"] == [{"reason": PURGED_REASON, "count": 1}]
+
+
+def test_the_producers_escalation_reason_is_purged_from_stored_metrics_but_still_counted(claims):
+    from workflows.models import MetricsDay
+    from workflows.selectors.tally import PURGED_REASON
+
+    [draft] = make_drafts(claims, 1, escalate={"reason": f"{GONE} producer unsure"})
+    _decide(_claim("senior_adjuster", "claims-escalations", draft), draft, action="approve")
+    _settle_callbacks(draft, "delivered")
+    when = timezone.now() - timedelta(days=claims.retention_days + 2)
+    Decision.objects.filter(draft=draft).update(decided_at=when)
+    Draft.objects.filter(pk=draft.pk).update(received_at=when, decided_at=when)
+    owner = person_client("claims_owner")
+    period = {"from": (when - timedelta(days=1)).date().isoformat(), "to": when.date().isoformat()}
+    before = owner.get("/api/v1/workflows/claims-intake-summary/metrics", period).json()
+    assert before["producer_escalation_reasons"] == [
+        {"reason": f"{GONE} producer unsure", "count": 1}
+    ]
+
+    _expire(claims, draft)
+    purge_expired()
+
+    assert GONE not in str(MetricsDay.objects.get(workflow=claims, day=when.date()).tally)
+    after = owner.get("/api/v1/workflows/claims-intake-summary/metrics", period).json()
+    assert after["producer_escalation_reasons"] == [{"reason": PURGED_REASON, "count": 1}]
+    MetricsDay.objects.filter(workflow=claims).delete()  # counted again from the drafts
+    rebuilt = owner.get("/api/v1/workflows/claims-intake-summary/metrics", period).json()
+    assert rebuilt["escalated_by_producer"] == 1
+    assert rebuilt["producer_escalation_reasons"] == [{"reason": PURGED_REASON, "count": 1}]

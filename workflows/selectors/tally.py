@@ -22,6 +22,7 @@ from django.db.models.functions import TruncDay
 from audit.models import AuditEntry
 from reviewqueue.models import Decision, Draft, SourceFlag
 from workflows.models import Workflow
+from workflows.routing import PRODUCER_ESCALATION
 
 FINAL = list(Draft.DECIDED_BY_A_PERSON)
 # How an escalation reason is counted once retention purged its words (reviewqueue/services/
@@ -153,11 +154,15 @@ def tally_by_day(workflow: Workflow, start: datetime, end: datetime) -> dict[dat
         )
         tally.cost_usd += row["cost"] or Decimal(0)
 
-    asked = received.exclude(escalation_request="").annotate(d=TruncDay("received_at"))
-    for row in asked.values("d", "escalation_request").annotate(n=Count("pk")):
+    asked = received.filter(routing_reason__startswith=PRODUCER_ESCALATION)
+    for row in (
+        asked.annotate(d=TruncDay("received_at"))
+        .values("d", "escalation_request")
+        .annotate(n=Count("pk"))
+    ):
         tally = day(row["d"])
         tally.counts["escalated_by_producer"] += row["n"]
-        tally.producer_reasons[row["escalation_request"]] += row["n"]
+        tally.producer_reasons[row["escalation_request"] or PURGED_REASON] += row["n"]
 
     decided = drafts.filter(**between("decided_at"), status__in=FINAL)
     for row in (
