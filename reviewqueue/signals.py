@@ -208,6 +208,8 @@ def _before_user_deleted(sender, instance, **kwargs):
             instance,
             before={
                 "roles": groups,
+                # Their API tokens go with them (deleted, so no longer accepted): named here.
+                "personal_tokens": sorted(instance.api_tokens.values_list("prefix", flat=True)),
                 **{field: getattr(instance, field) for field in _ACCOUNT_FIELDS},
             },
         )

@@ -2,8 +2,11 @@
 
 Locking policy: a claim locks the candidate draft row with `FOR UPDATE SKIP LOCKED`, so
 concurrent claimers pass over each other's candidates instead of queueing behind them; every
-other change to a leased draft (decide, renew, release, withdraw, SLA sweep, reaper) locks the
-draft row with a plain `FOR UPDATE` first, so whoever locks second sees the first one's result.
+other change to a leased draft (decide, renew, release, withdraw, SLA sweep, reaper, claiming a
+lost lease's draft again) locks the draft row with a plain `FOR UPDATE` first, so whoever locks
+second sees the first one's result. The per-person, per-queue advisory lock of a claim is taken
+before its SKIP LOCKED scan by claim_next and after the draft row by claim_again: no deadlock,
+because a SKIP LOCKED scan never waits for a row.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from audit.actors import Actor
 from audit.services import record
 from reviewqueue import clock
 from reviewqueue.models import Draft, Lease, Queue
+from reviewqueue.selectors.access import REVIEW, may
 from reviewqueue.services.errors import Conflict, NotAllowed
 
 REAP_BATCH = 500
@@ -68,6 +72,9 @@ def claim_again(*, draft_id: UUID, user: User) -> Claim:
         if draft.is_final:
             raise Conflict("draft_already_final", _already_final(draft))
         queue, now = draft.review_queue, clock.now()
+        # Checked again under the lock: a revocation since the page was shown wins.
+        if not may(user, REVIEW, queue):
+            raise NotAllowed("permission_denied", "You may no longer review this queue.")
         _one_claim_at_a_time(user, queue)
         held = _live_lease_of(user, queue, now)
         if held is not None and held.pk == draft.pk:
@@ -102,13 +109,11 @@ def lost_lease_on(draft: Draft, user: User, now: datetime) -> bool:
     return last is not None and last.holder_id == user.pk and last.end_reason == Lease.End.EXPIRED
 
 
-def lost_to_revocation(draft_id: UUID, user: User) -> Draft | None:
-    """The draft, if the person's last lease on it ended because their review right was taken
+def lost_to_revocation(draft_id: UUID, user: User) -> bool:
+    """Whether the person's last lease on the draft ended because their review right was taken
     away: they may no longer see it, but they know it, and what they typed is theirs."""
     last = Lease.objects.filter(draft_id=draft_id, holder=user).order_by("-started_at").first()
-    if last is None or last.end_reason != Lease.End.REVOKED:
-        return None
-    return Draft.objects.only("content", "reviewed_content").get(pk=draft_id)
+    return last is not None and last.end_reason == Lease.End.REVOKED
 
 
 def _lease_to(draft: Draft, queue: Queue, user: User) -> None:
@@ -291,8 +296,8 @@ def lock_leased_draft(draft_id: UUID, user: User) -> tuple[Draft, datetime]:
     if draft.status == Draft.Status.IN_REVIEW and draft.leased_by_id == user.pk:
         raise Conflict(
             "no_live_lease",
-            f"Your lease on this draft ran out at {draft.lease_expires_at:%H:%M} UTC; "
-            "claim it again from its queue (someone else may take it meanwhile).",
+            f"Your lease on this draft ran out at {draft.lease_expires_at:%H:%M} UTC; claim "
+            "it again while nobody else has (its page offers to; someone else may take it).",
         )
     raise Conflict("no_live_lease", "You hold no live lease on this draft; claim it first.")
 

@@ -157,15 +157,22 @@ def decide(request: HttpRequest, draft_id: UUID) -> HttpResponse:
     except ReviewRefused as exc:
         return refused(request, exc)
     except Http404:
-        lost = leases.lost_to_revocation(draft_id, request.user)
-        if lost is None:
+        if not leases.lost_to_revocation(draft_id, request.user):
             raise
         removed = NotAllowed(
             "permission_denied",
             "Your right to review this draft's queue was taken away while you held it: the "
             "decision was not made, and the draft went back to its queue for others.",
         )
-        return refused(request, removed, **_typed(request.POST, lost))
+        # All they sent, changed or not: comparing it with the draft's text would tell someone
+        # who may no longer see the draft whether a guess of that text is right.
+        return refused(
+            request,
+            removed,
+            unsaved_text=request.POST.get("content", ""),
+            unsaved_comment=request.POST.get("comment", ""),
+            unsaved_reason=request.POST.get("reason", ""),
+        )
     form = DecisionForm(request.POST, draft=draft)
     if not form.is_valid():
         return review_page(request, draft, form, status=400)

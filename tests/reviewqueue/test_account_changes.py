@@ -12,8 +12,10 @@ from django.core.management import call_command
 from django.test import Client
 from guardian.shortcuts import assign_perm
 
+from audit.actors import Actor
 from audit.models import AuditEntry
 from reviewqueue.models import Draft, Queue, QueueUserObjectPermission
+from reviewqueue.services.tokens import issue_token
 from tests.conftest import person_client
 from tests.reviewqueue.review_helpers import make_drafts, reviewer
 from workflows.models import ErrorCategory, ProducerKey, Workflow
@@ -220,6 +222,7 @@ def test_new_roi_inputs_saved_in_the_admin_join_their_history(claims):
 
 def test_creating_and_deleting_an_account_is_logged_with_its_roles(demo):
     person = User.objects.create_user(username="temp_reviewer", password="x")
+    token, _ = issue_token(user=person, actor=Actor.system("test"))
     created = AuditEntry.objects.get(action="user.created", data__user="temp_reviewer")
     assert created.data["after"] == {"is_active": True, "is_staff": False, "is_superuser": False}
     person.groups.add(Group.objects.get(name="adjusters"))
@@ -230,6 +233,7 @@ def test_creating_and_deleting_an_account_is_logged_with_its_roles(demo):
     assert response.status_code == 302 and not User.objects.filter(pk=person.pk).exists()
     deleted = AuditEntry.objects.get(action="user.deleted", data__user="temp_reviewer")
     assert deleted.data["before"]["roles"] == ["adjusters"]
+    assert deleted.data["before"]["personal_tokens"] == [token.prefix]  # gone with them
     assert deleted.actor_label == "admin"
     assert AuditEntry.objects.filter(
         action="group.member_removed", data__user="temp_reviewer", data__group="adjusters"

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from reviewqueue.models import Draft, Lease
+from reviewqueue.models import Draft, Lease, Queue, QueueGroupObjectPermission
 from reviewqueue.services import leases
+from reviewqueue.services.errors import NotAllowed
 from tests.conftest import signed_in
 from tests.reviewqueue.review_helpers import let_lease_time_pass, make_drafts
 from tests.reviewqueue.test_pages import claimed, decide, text
@@ -167,3 +169,19 @@ def test_releasing_after_the_lease_ran_out_gives_back_what_was_typed(claims):
     assert response.status_code == 409
     page = text(response)
     assert "Notes so far." in page and "Claim it again with what you typed" in page
+
+
+def test_claiming_again_checks_the_review_right_under_the_lock(claims):
+    [draft] = make_drafts(claims, 1)
+    adjuster = signed_in("adjuster")
+    claimed(adjuster, draft)
+    let_lease_time_pass(draft, 16)
+    person = User.objects.get(username="adjuster")
+    queue = Queue.objects.get(slug="claims-standard")
+    QueueGroupObjectPermission.objects.filter(
+        content_object=queue, permission__codename="review_queue"
+    ).delete()  # as a revocation landing between the page and the click
+    with pytest.raises(NotAllowed):
+        leases.claim_again(draft_id=draft.pk, user=person)
+    assert Draft.objects.get(pk=draft.pk).leased_by is None
+    assert Lease.objects.filter(draft=draft).count() == 1  # no new lease
