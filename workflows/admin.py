@@ -23,6 +23,18 @@ EXAMPLE_POLICY = {
 }
 
 
+def _policy_help(example: dict, lead: str) -> str:
+    return format_html(
+        "Leave empty to keep the policy in force. Written here, it becomes the next version "
+        "(drafts already routed keep theirs). Each consequence level names a queue of this "
+        "workflow; rules compare <code>confidence</code> or <code>metadata.…</code> with "
+        "<code>&lt; &lt;= &gt; &gt;= == != in</code> and send a draft at least to their queue. "
+        "{}: <code>{}</code>",
+        lead,
+        json.dumps(example),
+    )
+
+
 def _https_by_default(db_field, **kwargs):
     # As the admin's formfield_overrides below: a scheme-less URL is taken as https.
     if isinstance(db_field, models.URLField):
@@ -53,14 +65,7 @@ class WorkflowForm(forms.ModelForm):
     new_routing_policy = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 10, "cols": 80, "spellcheck": "false"}),
-        help_text=format_html(
-            "Leave empty to keep the policy in force. Written here, it becomes the next version "
-            "(drafts already routed keep theirs). Each consequence level names a queue of this "
-            "workflow; rules compare <code>confidence</code> or <code>metadata.…</code> with "
-            "<code>&lt; &lt;= &gt; &gt;= == != in</code> and send a draft at least to their queue. "
-            "For example: <code>{}</code>",
-            json.dumps(EXAMPLE_POLICY),
-        ),
+        help_text=_policy_help(EXAMPLE_POLICY, "For example"),
     )
 
     class Meta:
@@ -126,15 +131,7 @@ class WorkflowAdmin(AtomicGuardedAdmin):
         if example and "new_routing_policy" in form.base_fields:
             # A copy: the declared field is shared by every form class made from WorkflowForm.
             field = copy.deepcopy(form.base_fields["new_routing_policy"])
-            field.help_text = format_html(
-                "Leave empty to keep the policy in force. Written here, it becomes the next "
-                "version (drafts already routed keep theirs). Each consequence level names a "
-                "queue of this workflow; rules compare <code>confidence</code> or "
-                "<code>metadata.…</code> with <code>&lt; &lt;= &gt; &gt;= == != in</code> and "
-                "send a draft at least to their queue. For example, with this workflow's "
-                "queues: <code>{}</code>",
-                json.dumps(example),
-            )
+            field.help_text = _policy_help(example, "For example, with this workflow's queues")
             form.base_fields["new_routing_policy"] = field
         field = form.base_fields.get("qa_queue")
         if field is not None:

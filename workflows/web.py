@@ -105,7 +105,9 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     status = 400 if form.is_bound and not form.is_valid() else 200
     period = form.period()
     metrics = workflow_metrics(workflow, period)
-    if role == OWNER:  # decided drafts to look at, as in the golden set (owners only)
+    # Links to decided drafts as examples: for owners, who act on them (auditors may open such
+    # a page from the audit log, but the dashboard shows them the figures only).
+    if role == OWNER:
         examples = category_examples(
             workflow, period.start, period.end, [c["category"] for c in metrics["error_categories"]]
         )

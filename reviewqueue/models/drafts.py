@@ -162,6 +162,19 @@ class Draft(models.Model):
         critical = self.consequence == self.Consequence.CRITICAL
         return max(self.queue.approvals_required if self.queue else 1, 2 if critical else 1)
 
+    # A finished draft's outcome said to people: "edited" alone reads as work left, not done.
+    OUTCOME_WORDS = {
+        "approved": "approved",
+        "edited": "approved with edits",
+        "rejected": "rejected",
+        "auto_approved": "auto-approved",
+        "withdrawn": "withdrawn by its producer",
+    }
+
+    @property
+    def outcome_words(self) -> str:
+        return self.OUTCOME_WORDS.get(str(self.status), self.get_status_display().lower())
+
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES

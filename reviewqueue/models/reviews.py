@@ -89,8 +89,10 @@ class Decision(models.Model):
             models.UniqueConstraint(
                 fields=["draft"], condition=Q(is_final=True), name="one_final_decision_per_draft"
             ),
-            # ... and a second approval by the person who gave the first: the text a draft is
-            # finished with always carries the approvals of two different people.
+            # ... and a second approval recorded as paired with its own reviewer. The pairing is
+            # set by the decision service (it stays empty for first and single approvals); that
+            # the first approver never claims or decides again is the service's rule, under the
+            # draft's row lock.
             models.CheckConstraint(
                 condition=Q(first_approver__isnull=True) | ~Q(first_approver=F("reviewer")),
                 name="second_approver_is_not_the_first",

@@ -307,11 +307,9 @@ def _already_final(draft: Draft) -> str:
     needs to know whose decision stands."""
     final = draft.decisions.filter(is_final=True).select_related("reviewer").first()
     if final is None:  # withdrawn by its producer, or auto-approved
-        return f"The draft is already {draft.get_status_display().lower()}."
-    outcomes = {"edited": "approved with edits", "approved": "approved", "rejected": "rejected"}
-    outcome = outcomes.get(str(draft.status), str(draft.status))
+        return f"The draft is already {draft.outcome_words}."
     return (
-        f"The draft was already decided: {outcome} by {final.reviewer.get_username()} "
+        f"The draft was already decided: {draft.outcome_words} by {final.reviewer.get_username()} "
         f"at {final.decided_at:%H:%M} UTC on {final.decided_at:%d %b %Y}."
     )
 

@@ -99,14 +99,11 @@ def done_words(action: str) -> str:
     return _DONE.get(action, action)
 
 
-_DONE = {"approve": "Approved", "edit": "Edited", "reject": "Rejected", "escalate": "Escalated"}
-
-
 @register.filter
 def decision_words(decision: Any) -> str:
     """What a decision did, said as done, with its place among two approvals when it had one:
     "Approved (second approval)", "Edited (first approval of the changed text)"."""
-    said = _DONE.get(decision.action, decision.action)
+    said = done_words(decision.action)
     if decision.action not in ("approve", "edit"):
         return said
     if decision.is_final and decision.first_approver_id:
@@ -118,18 +115,3 @@ def decision_words(decision: Any) -> str:
             return f"{said} (first approval of the changed text)"
         return f"{said} (first approval)"
     return said
-
-
-_OUTCOMES = {
-    "approved": "approved",
-    "edited": "approved with edits",
-    "rejected": "rejected",
-    "auto_approved": "auto-approved",
-    "withdrawn": "withdrawn by its producer",
-}
-
-
-@register.filter
-def outcome_words(draft: Any) -> str:
-    """A finished draft's outcome in plain words: "edited" reads as work left, not done."""
-    return _OUTCOMES.get(draft.status, draft.get_status_display().lower())

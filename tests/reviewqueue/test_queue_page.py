@@ -13,6 +13,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from reviewqueue.models import Draft, Queue
+from reviewqueue.services import decisions, leases
 from tests.conftest import signed_in
 from tests.reviewqueue.review_helpers import make_drafts
 from tests.reviewqueue.test_pages import text
@@ -81,3 +82,23 @@ def test_the_queue_page_lists_drafts_in_the_order_claims_take_them(claims):
         taken.append(draft_id)
         Draft.objects.filter(pk=draft_id).update(status="approved", leased_by=None)
     assert taken == listed
+
+
+def test_where_drafts_wait_but_none_is_yours_to_claim_the_queue_page_says_why(claims):
+    [critical, held] = make_drafts(claims, 2, consequence="critical")
+    Draft.objects.filter(pk=held.pk).update(due_at=timezone.now())  # the more urgent one
+    claimed = leases.claim_next(
+        queue=held.queue, user=User.objects.get(username="senior_adjuster2")
+    )
+    assert claimed.draft.pk == held.pk
+    first = User.objects.get(username="senior_adjuster")
+    assert leases.claim_next(queue=critical.queue, user=first).draft.pk == critical.pk
+    decisions.decide(draft_id=critical.pk, user=first, action="approve")  # awaits another
+
+    page = text(signed_in("senior_adjuster").get("/queues/claims-critical/"))
+
+    assert 'data-testid="nothing-to-claim"' in page and "Claim next" not in page
+    assert "waiting for a second approval (first: senior_adjuster)" in page
+    assert "in review by senior_adjuster2 until" in page
+    other = text(signed_in("admin").get("/queues/claims-critical/"))
+    assert "Claim next in claims-critical" in other  # the admin may give the second approval
