@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q
 from guardian.admin import GroupManage, GuardedModelAdmin, UserManage
 
 from audit.actors import Actor
@@ -16,6 +17,7 @@ from reviewqueue.models import (
     PersonalToken,
     Queue,
     QueueGroupObjectPermission,
+    QueueUserObjectPermission,
 )
 from reviewqueue.selectors.access import is_auditor
 from reviewqueue.services.tokens import issue_token, revoke_token
@@ -208,13 +210,39 @@ class DraftAdmin(admin.ModelAdmin):
         return False  # a draft, its decisions and leases are the record; retention purges text
 
 
+def _people_who_decide_nothing():
+    """Active people with no review right on any queue (auditors, owners). A token for someone
+    who decides would let whoever holds it decide as them, a second approval included: those
+    are issued by an operator (`manage.py issue_token`), not with a click here."""
+    reviewers = Q(
+        pk__in=QueueUserObjectPermission.objects.filter(permission__codename="review_queue").values(
+            "user_id"
+        )
+    ) | Q(
+        groups__in=QueueGroupObjectPermission.objects.filter(
+            permission__codename="review_queue"
+        ).values("group_id")
+    )
+    return (
+        User.objects.filter(is_active=True, is_superuser=False)
+        .exclude(reviewers)
+        .distinct()
+        .order_by("username")
+    )
+
+
 class NewPersonalTokenForm(forms.Form):
     user = forms.ModelChoiceField(
         label="Person",
-        queryset=User.objects.filter(is_active=True).order_by("username"),
+        queryset=User.objects.none(),
         to_field_name="username",
-        help_text="They call the API with it, with their own rights.",
+        help_text="They call the API with it, with their own rights. Only people who review "
+        "no queue are offered: tokens for reviewers are issued with manage.py issue_token.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = _people_who_decide_nothing()
 
 
 @admin.register(PersonalToken)

@@ -92,3 +92,13 @@ def test_sending_the_add_form_again_creates_nothing_more(claims):
     assert 'data-testid="already-created"' in again.content.decode()
     assert 'data-testid="secret"' not in again.content.decode()
     assert ProducerKey.objects.filter(name="twice").count() == 1
+
+
+def test_the_admin_issues_no_token_for_someone_who_reviews(demo):
+    # Whoever held it could decide as them, a second approval included.
+    admin = admin_client()
+    offered = admin.get("/admin/reviewqueue/personaltoken/add/").content.decode()
+    assert 'value="auditor"' in offered and 'value="adjuster"' not in offered
+    response = admin.post("/admin/reviewqueue/personaltoken/add/", {"user": "adjuster"})
+    assert 'data-testid="secret"' not in response.content.decode()
+    assert not PersonalToken.objects.filter(user__username="adjuster").exists()
