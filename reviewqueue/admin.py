@@ -19,7 +19,7 @@ from reviewqueue.models import (
     QueueGroupObjectPermission,
     QueueUserObjectPermission,
 )
-from reviewqueue.selectors.access import is_auditor
+from reviewqueue.services.permissions import without_effect
 from reviewqueue.services.tokens import issue_token, revoke_token
 from workflows.models import Workflow
 
@@ -90,7 +90,8 @@ def offering_only(codenames: tuple[str, ...], form: type) -> type:
     def clean(self) -> dict:
         data = form.clean(self)
         chosen = set(data.get(self.get_obj_perms_field_name()) or [])
-        problem = _grant_without_effect(self, chosen)
+        holder = getattr(self, "user", None) or self.group
+        problem = without_effect(holder=holder, obj=self.obj, rights=chosen)
         if problem:  # on the field: guardian's role page shows no form-wide errors
             self.add_error(self.get_obj_perms_field_name(), problem)
         return data
@@ -100,33 +101,6 @@ def offering_only(codenames: tuple[str, ...], form: type) -> type:
         (form,),
         {"get_obj_perms_field_choices": get_obj_perms_field_choices, "clean": clean},
     )
-
-
-def _grant_without_effect(form, chosen: set[str]) -> str:
-    """Why granting `chosen` on a queue would change nothing, or "" if it would."""
-    if not isinstance(form.obj, Queue) or "review_queue" not in chosen:
-        return ""
-    person = getattr(form, "user", None)
-    if person is not None:
-        auditor = is_auditor(person)
-        # Viewing through one of their roles is enough for a review right of their own.
-        views = (
-            "view_queue" in chosen
-            or QueueGroupObjectPermission.objects.filter(
-                group__user=person, content_object=form.obj, permission__codename="view_queue"
-            ).exists()
-        )
-    else:
-        auditor = form.group.permissions.filter(codename="read_audit_log").exists()
-        views = "view_queue" in chosen
-    if auditor:
-        return (
-            "Auditors decide nothing, so a review right would have no effect for them; "
-            "grant view only."
-        )
-    if not views:
-        return "Reviewing a queue needs viewing it too: tick “view” as well."
-    return ""
 
 
 class AtomicGuardedAdmin(GuardedModelAdmin):

@@ -245,3 +245,21 @@ def test_a_reviewer_whose_rights_were_taken_mid_review_is_told_so_and_keeps_thei
     # Anyone else asking about that draft still gets the plain 404.
     other = signed_in("controller").post(f"/drafts/{draft_id}/decide/", {"action": "approve"})
     assert other.status_code == 404
+
+
+def test_the_permission_service_refuses_a_right_that_would_have_no_effect_too(demo):
+    from reviewqueue.services.errors import Invalid
+
+    queue = Queue.objects.get(slug="claims-standard")
+    auditors = Group.objects.get(name="auditors")
+    with pytest.raises(Invalid) as refused:
+        grant_permission(perm="review_queue", holder=auditors, obj=queue, actor=ADMIN)
+    assert "Auditors decide nothing" in refused.value.message
+    owner = User.objects.get(username="claims_owner")
+    with pytest.raises(Invalid):
+        grant_permission(perm="review_queue", holder=owner, obj=queue, actor=ADMIN)
+    grant_permission(perm="view_queue", holder=owner, obj=queue, actor=ADMIN)
+    grant_permission(perm="review_queue", holder=owner, obj=queue, actor=ADMIN)  # now it counts
+    assert QueueUserObjectPermission.objects.filter(
+        user=owner, content_object=queue, permission__codename="review_queue"
+    ).exists()
