@@ -12,11 +12,11 @@ from reviewqueue.models import Decision, Draft, Queue
 from reviewqueue.selectors.access import REVIEW, VIEW, drafts_visible_to, queues_for
 
 
-def queue_overview(user: AbstractBaseUser) -> list[Queue]:
-    """Queues the person may view, with `waiting` (claimable now, expired leases included),
-    `waiting_on_others` (of those, drafts they approved first), `claimable` (the rest),
-    `in_review`, `oldest_due_at`, `may_review` and `two_for_critical` set. Three queries,
-    whatever the queue count."""
+def queue_overview(user: AbstractBaseUser, only: Queue | None = None) -> list[Queue]:
+    """Queues the person may view (or just `only`, if they may), with `waiting` (claimable now,
+    expired leases included), `waiting_on_others` (of those, drafts they approved first),
+    `claimable` (the rest), `in_review`, `oldest_due_at`, `may_review` and `two_for_critical`
+    set. Three queries, whatever the queue count."""
     now = Now()  # the database's clock, as for the leases themselves
     expired = Q(drafts__status=Draft.Status.IN_REVIEW, drafts__lease_expires_at__lte=now)
     _waiting = Q(drafts__status__in=Draft.CLAIMABLE_STATUSES) | expired
@@ -25,9 +25,11 @@ def queue_overview(user: AbstractBaseUser) -> list[Queue]:
     # as it stands they approved first; those wait for someone else.
     theirs = _waiting & Q(drafts__first_approver=user)
     reviewable = set(queues_for(user, REVIEW).values_list("pk", flat=True))
+    visible = queues_for(user, VIEW)
+    if only is not None:
+        visible = visible.filter(pk=only.pk)
     queues = list(
-        queues_for(user, VIEW)
-        .select_related("workflow", "escalation_queue")
+        visible.select_related("workflow", "escalation_queue")
         .annotate(
             waiting=Count("drafts", filter=_waiting),
             in_review=Count("drafts", filter=live),
@@ -70,23 +72,6 @@ def drafts_in_queue(queue: Queue) -> QuerySet[Draft]:
         .select_related("leased_by", "first_approver")
         .order_by("due_at", "received_at", "id")
     )
-
-
-def has_claimable(queue: Queue, user: AbstractBaseUser) -> bool:
-    """Whether a claim by this person would find a draft (as services/leases.py claims)."""
-    now = Now()
-    waiting = Q(status__in=Draft.CLAIMABLE_STATUSES) | Q(
-        status=Draft.Status.IN_REVIEW, lease_expires_at__lte=now
-    )
-    return Draft.objects.filter(waiting, queue=queue).exclude(first_approver_id=user.pk).exists()
-
-
-def waiting_for_another_approver(queue: Queue, user: AbstractBaseUser) -> int:
-    """Drafts of the queue waiting for a second approval that this person, their first
-    approver, cannot give (a claim skips them)."""
-    return Draft.objects.filter(
-        queue=queue, status__in=Draft.CLAIMABLE_STATUSES, first_approver_id=user.pk
-    ).count()
 
 
 @dataclass(frozen=True)

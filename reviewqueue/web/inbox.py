@@ -12,14 +12,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from reviewqueue.models import Queue
-from reviewqueue.selectors.access import REVIEW, VIEW, access_queue, may
+from reviewqueue.selectors.access import REVIEW, VIEW, access_queue
 from reviewqueue.selectors.queues import (
     drafts_in_queue,
-    has_claimable,
     held_drafts,
     queue_overview,
     recent_decisions,
-    waiting_for_another_approver,
 )
 from reviewqueue.services import leases
 from reviewqueue.services.errors import NotAllowed
@@ -59,12 +57,12 @@ def queue_page(request: HttpRequest, slug: str) -> HttpResponse:
     except Queue.DoesNotExist as missing:
         raise Http404("No such queue.") from missing
     page = Paginator(drafts_in_queue(queue), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    may_review = may(request.user, REVIEW, queue)
+    [overview] = queue_overview(request.user, only=queue)  # the home page's figures for it
     context = {
         "queue": queue,
         "page": page,
-        "may_review": may_review,
-        "claimable": may_review and has_claimable(queue, request.user),
+        "may_review": overview.may_review,
+        "claimable": overview.claimable > 0,
         "now": timezone.now(),
     }
     return render(request, "queue.html", context)
@@ -101,7 +99,8 @@ def claim_next_in(request: HttpRequest, queue: Queue) -> HttpResponse:
 def _nothing_to_claim(queue: Queue, user: AbstractBaseUser) -> str:
     # The queue's count on the home page includes drafts waiting for someone else's approval:
     # "nothing waiting" beside "Waiting 1" would read as a fault.
-    theirs = waiting_for_another_approver(queue, user)
+    overview = queue_overview(user, only=queue)
+    theirs = overview[0].waiting_on_others if overview else 0
     if theirs:
         return (
             f"Nothing for you in {queue.slug}: {theirs} waiting there "

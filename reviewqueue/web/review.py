@@ -182,15 +182,7 @@ def decide(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         form.add_refusal(exc)
         return review_page(request, draft, form, status=400)
     except ReviewRefused as exc:
-        typed = form.decision()
-        return refused(
-            request,
-            exc,
-            draft=draft,
-            unsaved_text=typed["content"],
-            unsaved_comment=typed["comment"],
-            unsaved_reason=typed["reason"],
-        )
+        return refused(request, exc, draft=draft, **_typed(request.POST, draft))
     messages.success(request, _decided(decision))
     if request.POST.get("then") == "next" and may(request.user, REVIEW, decision.queue):
         return claim_next_in(request, decision.queue)  # one click per draft, not two
